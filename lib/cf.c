@@ -1,0 +1,2 @@
+/* placeholder until the cf module lands */
+#include <tlspolicy/cf.h>

@@ -1,0 +1,2 @@
+/* placeholder until the map module lands */
+#include <tlspolicy/map.h>

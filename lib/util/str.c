@@ -1,0 +1,158 @@
+/*
+ * str.c - small string helpers shared by the library
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "str.h"
+
+char *
+tlsp_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+char *
+tlsp_strdup(const char *s)
+{
+    return tlsp_strndup(s, strlen(s));
+}
+
+char *
+tlsp_lowercase(char *s)
+{
+    char *p;
+
+    for (p = s; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return s;
+}
+
+static int
+fold(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+bool
+tlsp_strcaseeq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (fold((unsigned char)*a) != fold((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+char *
+tlsp_trim(char *s)
+{
+    size_t n;
+
+    s += strspn(s, TLSP_WS);
+    n = strlen(s);
+    while (n > 0 && strchr(TLSP_WS, s[n - 1]))
+        s[--n] = 0;
+    return s;
+}
+
+char *
+tlsp_path_join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir);
+    size_t nl = strlen(name);
+    char *p;
+    int slash = dl > 0 && dir[dl - 1] == '/';
+
+    p = malloc(dl + nl + 2);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, dir, dl);
+    if (!slash)
+        p[dl++] = '/';
+    memcpy(p + dl, name, nl + 1);
+    return p;
+}
+
+enum tlsp_status
+tlsp_read_file(const char *path, size_t limit, char **data, size_t *len)
+{
+    FILE *fp;
+    struct stat st;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    enum tlsp_status status = TLSP_OK;
+    int saved;
+
+    *data = NULL;
+    *len = 0;
+    if ((fp = fopen(path, "rb")) == NULL)
+        return TLSP_IO;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(fp);
+        errno = EISDIR;
+        return TLSP_IO;
+    }
+    for (;;) {
+        size_t got;
+
+        if (n + 4096 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 8192;
+            char *nbuf;
+
+            if (ncap > limit + 4096 + 1)
+                ncap = limit + 4096 + 1;
+            if (ncap <= cap) {
+                status = TLSP_LIMIT;
+                break;
+            }
+            if ((nbuf = realloc(buf, ncap)) == NULL) {
+                status = TLSP_NOMEM;
+                break;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (n > limit) {
+            status = TLSP_LIMIT;
+            break;
+        }
+        if (got == 0) {
+            if (ferror(fp))
+                status = TLSP_IO;
+            break;
+        }
+    }
+    saved = errno;
+    fclose(fp);
+    if (status != TLSP_OK) {
+        free(buf);
+        errno = saved;
+        return status;
+    }
+    if (buf == NULL && (buf = malloc(1)) == NULL)
+        return TLSP_NOMEM;
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return TLSP_OK;
+}
+
+bool
+tlsp_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}

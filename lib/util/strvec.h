@@ -1,0 +1,53 @@
+/*
+ * strvec.h - growable vector of owned C strings
+ *
+ * WHAT     A NULL-terminated array of heap strings (v[n] == NULL), as
+ *          returned by every splitting function of the library.
+ * CONTRACT Embedded: tlsp_strvec_init() before use, tlsp_strvec_fini()
+ *          after. Knows nothing of mail.
+ */
+#ifndef TLSP_UTIL_STRVEC_H
+#define TLSP_UTIL_STRVEC_H
+
+#include <stddef.h>
+
+#include <tlspolicy/status.h>
+
+struct tlsp_strvec {
+    char **v; /* v[n] is NULL once anything was added */
+    size_t n;
+    size_t cap;
+};
+
+void tlsp_strvec_init(struct tlsp_strvec *sv);
+void tlsp_strvec_fini(struct tlsp_strvec *sv);
+
+/* tlsp_strvec_push - append a copy of s. */
+enum tlsp_status tlsp_strvec_push(struct tlsp_strvec *sv, const char *s) TLSP_MUST_CHECK;
+
+/* tlsp_strvec_pushn - append a copy of the n bytes at s. */
+enum tlsp_status tlsp_strvec_pushn(struct tlsp_strvec *sv, const char *s, size_t n) TLSP_MUST_CHECK;
+
+/* tlsp_strvec_push_owned - append s, taking ownership (freed on failure). */
+enum tlsp_status tlsp_strvec_push_owned(struct tlsp_strvec *sv, char *s) TLSP_MUST_CHECK;
+
+/*
+ * tlsp_strvec_split - append the tokens of s separated by any of the bytes
+ *       in delims; empty tokens are dropped (Postfix mystrtok() semantics).
+ */
+enum tlsp_status tlsp_strvec_split(struct tlsp_strvec *sv, const char *s,
+                                   const char *delims) TLSP_MUST_CHECK;
+
+/*
+ * tlsp_strvec_split_quoted - as tlsp_strvec_split(), but a token that
+ *       starts with '{' extends to its balancing '}' and may contain
+ *       delimiters (Postfix 3.x mystrtokq() semantics). The braces stay
+ *       in the token.
+ */
+enum tlsp_status tlsp_strvec_split_quoted(struct tlsp_strvec *sv, const char *s,
+                                          const char *delims) TLSP_MUST_CHECK;
+
+/* tlsp_strvec_find - index of the first element equal to s, or -1. */
+long tlsp_strvec_find(const struct tlsp_strvec *sv, const char *s);
+
+#endif
