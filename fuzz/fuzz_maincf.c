@@ -2,8 +2,8 @@
  * fuzz_maincf.c - libFuzzer target: main.cf parsing and $name expansion
  *
  * The input is a main.cf. It is loaded from memory as tlsp_cf_load()
- * would load it, then every parameter it sets is expanded and read with
- * the typed getters, a few host-dependent defaults are expanded, and the
+ * would load it, then the parameters it sets (up to 16) are expanded and
+ * read with the typed getters, a few host-dependent defaults are expanded, and the
  * input itself is expanded as a text.
  * inet_interfaces is pinned to 127.0.0.1 and host name resolution is off,
  * so that no input makes the mynetworks default query the DNS.
@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tlsp_cf *cf = NULL;
     struct tlsp_diag d;
-    size_t i;
+    size_t i, n_done;
     static const char *names[] = {"myhostname",
                                   "mydomain",
                                   "mynetworks",
@@ -39,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     if (tlsp_cf_override(cf, "inet_interfaces = 127.0.0.1", &d) != TLSP_OK)
         goto out;
-    for (i = 0; i < cf->n_params; i++) {
+    /* At most 16 names: each expansion may take up to the step bound. */
+    for (i = 0, n_done = 0; i < cf->n_params && n_done < 16; i++) {
         const char *name = cf->params[i]->name;
         struct tlsp_cf_origin o;
         const char *v;
@@ -48,6 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (cf->params[i]->main_val == NULL)
             continue;
+        n_done++;
         tlsp_cf_origin(cf, name, &o);
         if (o.source != TLSP_CF_SRC_MAIN_CF && o.source != TLSP_CF_SRC_OVERRIDE &&
             o.source != TLSP_CF_SRC_DEFAULT)

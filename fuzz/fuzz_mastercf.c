@@ -2,8 +2,9 @@
  * fuzz_mastercf.c - libFuzzer target: master.cf parsing and service views
  *
  * The input is a master.cf, loaded from memory with a small fixed main.cf.
- * Every entry is looked up, and for up to 32 entries a service view is
- * made and each of its parameter settings expanded. Host name resolution
+ * Every entry is looked up, and for up to 6 entries a service view is
+ * made and up to 6 of its parameter settings expanded (each expansion may
+ * take up to the step bound). Host name resolution
  * is off, so that no -o inet_interfaces makes the mynetworks default query
  * the DNS.
  */
@@ -36,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (tlsp_cf_load_mem("/fuzz", main_cf, sizeof(main_cf) - 1, (const char *)data, size, NULL, &cf,
                          &d) != TLSP_OK)
         goto out;
-    for (i = 0; i < tlsp_cf_n_services(cf) && i < 32; i++) {
+    for (i = 0; i < tlsp_cf_n_services(cf) && i < 6; i++) {
         const struct tlsp_cf_service *s = tlsp_cf_service_at(cf, i);
         struct tlsp_cf *v = NULL;
 
@@ -44,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (tlsp_cf_service_view(cf, s->name, &v, &d) != TLSP_OK)
             continue;
-        for (j = 0; j < s->n_overrides; j++) {
+        for (j = 0; j < s->n_overrides && j < 6; j++) {
             const char *val;
             struct tlsp_cf_origin o;
 

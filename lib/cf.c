@@ -715,11 +715,26 @@ nomem:
     return TLSP_NOMEM;
 }
 
-/* register_service_params - NAME_suffix = $param for delivery services */
+static int
+param_cmp(const void *a, const void *b)
+{
+    const struct cf_param *const *x = a;
+    const struct cf_param *const *y = b;
+
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/*
+ * register_service_params - NAME_suffix = $param for delivery services
+ *
+ * New names are collected, sorted and merged into the table in one pass:
+ * a master.cf with many services adds thousands of names.
+ */
 static enum tlsp_status
 register_service_params(struct tlsp_cf *cf)
 {
-    size_t i, j;
+    struct cf_param **add = NULL, **merged = NULL;
+    size_t n_add = 0, cap_add = 0, i, j, k, n;
     enum tlsp_status st = TLSP_OK;
 
     for (i = 0; i < cf->n_services && st == TLSP_OK; i++) {
@@ -732,17 +747,72 @@ register_service_params(struct tlsp_cf *cf)
 
             if (strcmp(sp->program, s->command) != 0)
                 continue;
-            if ((name = text_printf("%s%s", s->name, sp->suffix)) == NULL)
-                return TLSP_NOMEM;
-            p = own_find(cf, name);
-            if (p == NULL || (p->builtin == NULL && p->svc_default == NULL)) {
-                if ((st = entry(cf, name, true, &p)) == TLSP_OK &&
+            if ((name = text_printf("%s%s", s->name, sp->suffix)) == NULL) {
+                st = TLSP_NOMEM;
+                break;
+            }
+            if ((p = own_find(cf, name)) != NULL) {
+                /* built in (e.g. local_destination_concurrency_limit) or set in main.cf */
+                if (p->builtin == NULL && p->svc_default == NULL &&
                     (p->svc_default = text_printf("$%s", sp->param)) == NULL)
                     st = TLSP_NOMEM;
+                free(name);
+                continue;
             }
-            free(name);
+            if (n_add == cap_add) {
+                size_t cap = cap_add ? cap_add * 2 : 64;
+                struct cf_param **v = realloc(add, cap * sizeof(struct cf_param *));
+
+                if (v == NULL) {
+                    free(name);
+                    st = TLSP_NOMEM;
+                    break;
+                }
+                add = v;
+                cap_add = cap;
+            }
+            if ((p = calloc(1, sizeof(*p))) == NULL) {
+                free(name);
+                st = TLSP_NOMEM;
+                break;
+            }
+            p->name = p->name_owned = name;
+            add[n_add++] = p;
+            if ((p->svc_default = text_printf("$%s", sp->param)) == NULL)
+                st = TLSP_NOMEM;
         }
     }
+    if (st != TLSP_OK || n_add == 0)
+        goto out;
+    qsort(add, n_add, sizeof(struct cf_param *), param_cmp);
+    /* drop repeats (two entries for one service name) */
+    for (i = 1, k = 1; i < n_add; i++) {
+        if (strcmp(add[i]->name, add[k - 1]->name) == 0)
+            param_free(add[i]);
+        else
+            add[k++] = add[i];
+    }
+    n_add = k;
+    n = cf->n_params + n_add;
+    if ((merged = malloc((n + 64) * sizeof(struct cf_param *))) == NULL) {
+        st = TLSP_NOMEM;
+        goto out;
+    }
+    for (i = j = k = 0; k < n; k++) {
+        if (j >= n_add || (i < cf->n_params && strcmp(cf->params[i]->name, add[j]->name) < 0))
+            merged[k] = cf->params[i++];
+        else
+            merged[k] = add[j++];
+    }
+    free(cf->params);
+    cf->params = merged;
+    cf->n_params = n;
+    cf->cap_params = n + 64;
+    n_add = 0;
+out:
+    for (i = 0; i < n_add; i++)
+        param_free(add[i]);
+    free(add);
     return st;
 }
 

@@ -51,13 +51,51 @@ tlsp_cf_exp_root_init(struct tlsp_cf_exp_root *root, tlsp_cf_lookup_fn lookup, v
     root->depth = 0;
     root->hard = TLSP_OK;
     root->fatal = NULL;
+    root->toks = NULL;
+    root->n_toks = 0;
 }
 
 void
 tlsp_cf_exp_root_fini(struct tlsp_cf_exp_root *root)
 {
+    unsigned i;
+
     free(root->fatal);
     root->fatal = NULL;
+    for (i = 0; i < root->n_toks; i++) {
+        tlsp_buf_fini(root->toks[i]);
+        free(root->toks[i]);
+    }
+    free(root->toks);
+    root->toks = NULL;
+    root->n_toks = 0;
+}
+
+/*
+ * token_buf - the token buffer of parse depth (1-based), emptied; each
+ *       buffer has its own allocation, so outer depths' pointers stay valid
+ */
+static struct tlsp_buf *
+token_buf(struct tlsp_cf_exp_root *root, unsigned depth)
+{
+    struct tlsp_buf *b;
+
+    if (depth > root->n_toks) {
+        struct tlsp_buf **v = realloc(root->toks, depth * sizeof(*v));
+
+        if (v == NULL)
+            return NULL;
+        root->toks = v;
+        if ((b = malloc(sizeof(*b))) == NULL)
+            return NULL;
+        tlsp_buf_init(b, (size_t)-1 / 4);
+        root->toks[root->n_toks++] = b;
+    }
+    b = root->toks[depth - 1];
+    tlsp_buf_reset(b);
+    if (tlsp_buf_append(b, "", 0) != TLSP_OK)
+        return NULL;
+    return b;
 }
 
 static void
@@ -487,7 +525,7 @@ static int
 mac_parse(struct mc *mc, const char *value)
 {
     struct tlsp_cf_exp_root *root = mc->root;
-    struct tlsp_buf tok;
+    struct tlsp_buf *tok;
     const char *vp;
     int status = 0;
 
@@ -498,9 +536,8 @@ mac_parse(struct mc *mc, const char *value)
         set_hard(root, TLSP_LIMIT);
         return ST_ERROR;
     }
-    tlsp_buf_init(&tok, (size_t)-1 / 4);
-    /* Keep data non-NULL so callbacks always get a C string. */
-    if (tlsp_buf_append(&tok, "", 0) != TLSP_OK) {
+    /* data is kept non-NULL so that callbacks always get a C string */
+    if ((tok = token_buf(root, root->depth)) == NULL) {
         set_hard(root, TLSP_NOMEM);
         status = ST_ERROR;
         goto out;
@@ -509,18 +546,18 @@ mac_parse(struct mc *mc, const char *value)
         if (*vp != '$') {
             size_t n = strcspn(vp, "$");
 
-            if (tlsp_buf_append(&tok, vp, n) != TLSP_OK)
+            if (tlsp_buf_append(tok, vp, n) != TLSP_OK)
                 set_hard(root, TLSP_NOMEM);
             vp += n;
         } else if (vp[1] == '$') {
-            if (tlsp_buf_putc(&tok, '$') != TLSP_OK)
+            if (tlsp_buf_putc(tok, '$') != TLSP_OK)
                 set_hard(root, TLSP_NOMEM);
             vp += 2;
         } else {
             const char *ep;
 
-            if (tok.len > 0)
-                action(mc, &status, TYPE_LITERAL, &tok);
+            if (tok->len > 0)
+                action(mc, &status, TYPE_LITERAL, tok);
             vp += 1;
             if (*vp == '{' || *vp == '(') {
                 char open = *vp;
@@ -541,29 +578,29 @@ mac_parse(struct mc *mc, const char *value)
                 }
                 if (status & ST_ERROR)
                     break;
-                if (tlsp_buf_append(&tok, vp, (size_t)(ep - vp) - 1) != TLSP_OK)
+                if (tlsp_buf_append(tok, vp, (size_t)(ep - vp) - 1) != TLSP_OK)
                     set_hard(root, TLSP_NOMEM);
                 vp = ep;
             } else {
                 for (ep = vp; *ep && (tlsp_pf_isalnum((unsigned char)*ep) || *ep == '_'); ep++)
                     continue;
-                if (tlsp_buf_append(&tok, vp, (size_t)(ep - vp)) != TLSP_OK)
+                if (tlsp_buf_append(tok, vp, (size_t)(ep - vp)) != TLSP_OK)
                     set_hard(root, TLSP_NOMEM);
                 vp = ep;
             }
-            if (tok.len == 0) {
+            if (tok->len == 0) {
                 status |= ST_ERROR;
                 warn(root, "empty macro name: \"%s\"", value);
                 break;
             }
-            action(mc, &status, TYPE_EXPR, &tok);
+            action(mc, &status, TYPE_EXPR, tok);
         }
     }
-    if (tok.len > 0 && (status & ST_ERROR) == 0 && root->hard == TLSP_OK)
-        action(mc, &status, TYPE_LITERAL, &tok);
+    if (tok->len > 0 && (status & ST_ERROR) == 0 && root->hard == TLSP_OK)
+        action(mc, &status, TYPE_LITERAL, tok);
 
 out:
-    tlsp_buf_fini(&tok);
+    tlsp_buf_fini(tok);
     root->depth--;
     if (root->hard != TLSP_OK)
         status |= ST_ERROR;

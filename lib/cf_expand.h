@@ -32,8 +32,8 @@
 
 /* Bounds of one top-level expansion (tlspolicy's, not Postfix's). */
 #define TLSP_CF_EXPAND_MAX_RESULT ((size_t)1 << 20) /* bytes in any result */
-#define TLSP_CF_EXPAND_MAX_STEPS 200000ul           /* macro callbacks */
-#define TLSP_CF_EXPAND_MAX_DEPTH 1000u              /* C-level nesting */
+#define TLSP_CF_EXPAND_MAX_STEPS 20000ul /* macro callbacks (Debian's main.cf: 200 at most) */
+#define TLSP_CF_EXPAND_MAX_DEPTH 1000u   /* C-level nesting */
 
 /*
  * Lookup of one parameter name: *value is the unexpanded value, or NULL
@@ -50,15 +50,17 @@ struct tlsp_cf_exp_root {
     struct tlsp_diag *diag; /* warnings; may be NULL */
     unsigned long steps;
     unsigned depth;
-    enum tlsp_status hard; /* TLSP_OK until expansion must stop */
-    char *fatal;           /* heap; Postfix's fatal text when hard is TLSP_CONFIG */
+    enum tlsp_status hard;  /* TLSP_OK until expansion must stop */
+    char *fatal;            /* heap; Postfix's fatal text when hard is TLSP_CONFIG */
+    struct tlsp_buf **toks; /* one token buffer per parse depth, reused */
+    unsigned n_toks;
 };
 
 /* tlsp_cf_exp_root_init - ready for expansions with lookup(ctx, ...). */
 void tlsp_cf_exp_root_init(struct tlsp_cf_exp_root *root, tlsp_cf_lookup_fn lookup, void *ctx,
                            struct tlsp_diag *diag);
 
-/* tlsp_cf_exp_root_fini - free root->fatal. */
+/* tlsp_cf_exp_root_fini - free root->fatal and the token buffers. */
 void tlsp_cf_exp_root_fini(struct tlsp_cf_exp_root *root);
 
 /* tlsp_cf_exp_set_fatal - stop with TLSP_CONFIG and this fatal text. */

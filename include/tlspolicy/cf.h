@@ -205,7 +205,7 @@ enum tlsp_status tlsp_cf_service_view(struct tlsp_cf *cf, const char *service, s
  *       bad conversion: N", "dictionary mail_dict: macro processing error"
  *       from a host-dependent default, "parameter inet_interfaces: no local
  *       interface found for A", ...); TLSP_LIMIT when the result would
- *       exceed 1 MiB, or the expansion 200000 macro steps or a nesting
+ *       exceed 1 MiB, or the expansion 20000 macro steps or a nesting
  *       depth of 1000 (tlspolicy's bounds; an error message says so);
  *       TLSP_IO when the network interfaces cannot be listed (mynetworks);
  *       TLSP_INVAL for NULL arguments; TLSP_NOMEM.
