@@ -370,22 +370,37 @@ static const char policy_text[] = "# TLS policy\n"                           /* 
                                   "crlf.example encrypt\r\n"                 /* 16 */
                                   "\xc3\x84rger.example dane\n"              /* 17: Ärger */
                                   "unbalanced\"quote x\n"                    /* 18 */
-                                  "last.example\tno-newline";                /* 19 */
+                                  "latin\xe9.example not-utf8-key\n"         /* 19 */
+                                  "last.example\tno-newline";                /* 20 */
 
 static const char *const policy_keys[] = {
-    "example.com",           "EXAMPLE.COM",
-    ".example.com",          "sub.example.com",
-    "mixed.case.example",    "Mixed.Case.Example",
-    "trailing.dot.example.", "trailing.dot.example",
-    "[mx.example.net]:587",  "[MX.example.net]:587",
-    "mx.example.net",        "cont.example",
-    "\"quoted key\"",        "quoted key",
-    "back\\ slash",          "novalue",
-    "alias.example:",        "crlf.example",
-    "\xc3\xa4rger.example",  "\xc3\x84RGER.EXAMPLE",
-    "\xff\xfe.example",      "unbalanced\"quote",
-    "last.example",          "",
-    "nothing.example",       NULL,
+    "example.com",
+    "EXAMPLE.COM",
+    ".example.com",
+    "sub.example.com",
+    "mixed.case.example",
+    "Mixed.Case.Example",
+    "trailing.dot.example.",
+    "trailing.dot.example",
+    "[mx.example.net]:587",
+    "[MX.example.net]:587",
+    "mx.example.net",
+    "cont.example",
+    "\"quoted key\"",
+    "quoted key",
+    "back\\ slash",
+    "novalue",
+    "alias.example:",
+    "crlf.example",
+    "\xc3\xa4rger.example",
+    "\xc3\x84RGER.EXAMPLE",
+    "\xff\xfe.example",
+    "unbalanced\"quote",
+    "latin\xe9.example",
+    "last.example",
+    "",
+    "nothing.example",
+    NULL,
 };
 
 static const char regexp_text[] =
@@ -473,15 +488,37 @@ static const char pcre_text[] = "/^(.*)\\.example\\.com$/\tsecure match=$1.examp
                                 "/^noclose\tx\n"
                                 "/^badflag/q\tx\n"
                                 "/^neg/!/x/\tpcre-has-no-second-pattern\n"
+                                "/^(z+)+$/\tcatastrophic\n" /* exceeds the PCRE2 match limit */
+                                "/^z/\tfallback\n"
                                 "if /^c/\n"
                                 "/^cx$/\tin-if\n"
                                 "endif\n"
                                 "endif\n";
 
 static const char *const pcre_keys[] = {
-    "a.example.com", "Case", "case",  "a\nb", "c\nd",     "cxd",   "x\nline", "xyz",
-    "yzx",           "end",  "end\n", "aaa",  "obsolete", "named", "b",       "ab",
-    "badre",         "neg",  "cx",    "cy",   NULL,
+    "a.example.com",
+    "Case",
+    "case",
+    "a\nb",
+    "c\nd",
+    "cxd",
+    "x\nline",
+    "xyz",
+    "yzx",
+    "end",
+    "end\n",
+    "aaa",
+    "obsolete",
+    "named",
+    "b",
+    "ab",
+    "badre",
+    "neg",
+    "cx",
+    "cy",
+    "zzz",
+    "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzy",
+    NULL,
 };
 
 /* ---- setup ----------------------------------------------------------------- */
