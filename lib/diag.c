@@ -115,10 +115,14 @@ tlsp_diag_format(const struct tlsp_msg *m)
     enum tlsp_status st = TLSP_OK;
 
     tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    if (m->file && m->line)
-        st = tlsp_buf_printf(&b, "%s, line %u: ", m->file, m->line);
-    else if (m->file)
-        st = tlsp_buf_printf(&b, "%s: ", m->file);
+    /* Some of Postfix's texts name the file themselves ("regexp map FILE,
+     * line N: ..."): do not say it twice. */
+    if (m->file && strstr(m->text, m->file) == NULL) {
+        if (m->line)
+            st = tlsp_buf_printf(&b, "%s, line %u: ", m->file, m->line);
+        else
+            st = tlsp_buf_printf(&b, "%s: ", m->file);
+    }
     if (st == TLSP_OK)
         st = tlsp_buf_printf(&b, "%s: %s", tlsp_severity_name(m->sev), m->text);
     if (st != TLSP_OK) {

@@ -75,7 +75,8 @@ int tlsp_diag_worst(const struct tlsp_diag *d);
 /*
  * tlsp_diag_format - one message as a line of text
  *
- * "FILE, line N: warning: TEXT", "warning: TEXT", "note: TEXT" and so on.
+ * "FILE, line N: warning: TEXT", "warning: TEXT", "note: TEXT" and so on;
+ * the file is left out when TEXT already names it.
  * Returns a heap string the caller frees, or NULL on out of memory.
  */
 char *tlsp_diag_format(const struct tlsp_msg *m);
