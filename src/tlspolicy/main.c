@@ -1,13 +1,75 @@
 /*
- * main.c - tlspolicy command-line entry point
+ * main.c - tlspolicy command-line entry point and shared helpers
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *cli_progname = "tlspolicy";
+
+static void
+usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: tlspolicy COMMAND [OPTIONS] ...\n"
+            "\n"
+            "Commands:\n"
+            "  policy DESTINATION   the TLS policy Postfix applies to a destination: route,\n"
+            "                       policy-table entry, security level, attributes and the\n"
+            "                       certificate names required\n"
+            "\n"
+            "Options common to every command:\n"
+            "  -c DIR                   Postfix configuration directory (default /etc/postfix)\n"
+            "  -o NAME=VALUE            override a main.cf parameter (repeatable)\n"
+            "  -T TRANSPORT             evaluate this master.cf transport with its -o options\n"
+            "  --sender ADDR            envelope sender, for sender-dependent tables\n"
+            "  --postfix-version X.Y.Z  emulate another Postfix release (3.6.0 to 3.10.x;\n"
+            "                           default 3.7.11)\n"
+            "  --json                   one JSON document instead of text\n"
+            "\n"
+            "Exit status: 0 deliver / policy valid, 1 Postfix would defer or bounce,\n"
+            "2 usage error, unreadable input, or a configuration that stops Postfix.\n"
+            "See tlspolicy(1).\n");
+}
+
+int
+cli_usage_error(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s%s%s: ", cli_progname, sub ? " " : "", sub ? sub : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun \"tlspolicy --help\" for usage.\n");
+    return EXIT_USAGE;
+}
 
 int
 main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tlspolicy: not yet\n");
-    return 2;
+    const char *cmd;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        char buf[32];
+
+        printf("tlspolicy %s (emulates Postfix %s by default)\n", TLSP_VERSION_STRING,
+               tlsp_version_format(&tlsp_version_default, buf, sizeof(buf)));
+        return 0;
+    }
+    if (strcmp(cmd, "policy") == 0)
+        return cmd_policy(argc - 1, argv + 1);
+    return cli_usage_error(NULL, "unknown command \"%s\"", cmd);
 }

@@ -1,0 +1,72 @@
+/*
+ * cli.h - what the tlspolicy subcommands share
+ *
+ * Options common to every subcommand, loading the configuration they
+ * name, and printing the library's messages. The CLI uses the public API
+ * only (include/tlspolicy).
+ */
+#ifndef TLSP_CLI_H
+#define TLSP_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include <tlspolicy/cf.h>
+#include <tlspolicy/diag.h>
+#include <tlspolicy/policy.h>
+#include <tlspolicy/route.h>
+#include <tlspolicy/version.h>
+
+/* Exit statuses, the same for every subcommand. */
+#define EXIT_DELIVER 0 /* Postfix would deliver / the policy is valid */
+#define EXIT_DEFER 1   /* Postfix would defer or bounce */
+#define EXIT_USAGE 2   /* usage error, unreadable input, configuration that stops Postfix */
+
+struct cli_opts {
+    const char *config_dir;     /* -c; NULL = /etc/postfix */
+    const char **overrides;     /* -o name=value, in order */
+    size_t n_overrides;
+    const char *transport;      /* -T */
+    const char *sender;         /* --sender */
+    bool json;                  /* --json */
+    struct tlsp_version version; /* --postfix-version */
+};
+
+extern const char *cli_progname;
+
+/* cli_usage_error - print "tlspolicy SUB: TEXT" and a hint; returns EXIT_USAGE. */
+int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * cli_load_cf - load the configuration directory and apply -o overrides.
+ * Prints fatal problems to stderr and returns NULL; messages are left in diag.
+ */
+struct tlsp_cf *cli_load_cf(const struct cli_opts *o, struct tlsp_diag *diag);
+
+/* cli_print_diag - every message of diag, one per line, on fp (with prefix). */
+void cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent);
+
+/* cli_diag_json - messages as a JSON array (new reference). */
+json_t *cli_diag_json(const struct tlsp_diag *diag);
+
+/* cli_header - the lines every text output starts with. */
+void cli_header(FILE *fp, const char *what, const struct cli_opts *o, struct tlsp_cf *cf);
+
+/* cli_header_json - the same facts as a JSON object (new reference). */
+json_t *cli_header_json(const char *command, const char *destination, const struct cli_opts *o,
+                        struct tlsp_cf *cf);
+
+/* cli_print_json - dump a document to stdout with a final newline; steals doc. */
+void cli_print_json(json_t *doc);
+
+/* Showing one policy (show_policy.c). */
+void show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf,
+                      const char *indent);
+json_t *show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf);
+
+/* Subcommands: each gets argv after the subcommand name. */
+int cmd_policy(int argc, char **argv);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * common.c - configuration loading and message printing for every command
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct tlsp_cf *
+cli_load_cf(const struct cli_opts *o, struct tlsp_diag *diag)
+{
+    struct tlsp_cf *cf = NULL;
+    enum tlsp_status st;
+    size_t i;
+
+    st = tlsp_cf_load(o->config_dir, &o->version, &cf, diag);
+    if (st != TLSP_OK)
+        return NULL;
+    for (i = 0; i < o->n_overrides; i++) {
+        if (tlsp_cf_override(cf, o->overrides[i], diag) != TLSP_OK) {
+            tlsp_cf_free(cf);
+            return NULL;
+        }
+    }
+    return cf;
+}
+
+/* Messages repeat when a table is opened for several next hops: show each once. */
+static bool
+seen_before(const struct tlsp_diag *diag, size_t i)
+{
+    size_t k;
+    const struct tlsp_msg *m = &diag->msgs[i];
+
+    for (k = 0; k < i; k++) {
+        const struct tlsp_msg *o = &diag->msgs[k];
+
+        if (o->sev == m->sev && o->line == m->line && strcmp(o->text, m->text) == 0 &&
+            ((o->file == NULL && m->file == NULL) ||
+             (o->file && m->file && strcmp(o->file, m->file) == 0)))
+            return true;
+    }
+    return false;
+}
+
+void
+cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent)
+{
+    size_t i;
+
+    for (i = 0; i < diag->n_msgs; i++) {
+        char *line;
+
+        if (seen_before(diag, i))
+            continue;
+        line = tlsp_diag_format(&diag->msgs[i]);
+
+        if (line) {
+            fprintf(fp, "%s%s\n", indent, line);
+            free(line);
+        }
+    }
+}
+
+json_t *
+cli_diag_json(const struct tlsp_diag *diag)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; i < diag->n_msgs; i++) {
+        const struct tlsp_msg *m = &diag->msgs[i];
+        json_t *o;
+
+        if (seen_before(diag, i))
+            continue;
+        o = json_object();
+
+        json_object_set_new(o, "severity", json_string(tlsp_severity_name(m->sev)));
+        json_object_set_new(o, "file", m->file ? json_string(m->file) : json_null());
+        json_object_set_new(o, "line", m->line ? json_integer(m->line) : json_null());
+        json_object_set_new(o, "text", json_string(m->text));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+void
+cli_header(FILE *fp, const char *what, const struct cli_opts *o, struct tlsp_cf *cf)
+{
+    char buf[32];
+    size_t i;
+    const char *main_cf = cf ? tlsp_cf_main_cf_path(cf) : NULL;
+    const char *master_cf = cf ? tlsp_cf_master_cf_path(cf) : NULL;
+
+    fprintf(fp, "%s\n", what);
+    fprintf(fp, "Emulating Postfix %s (Debian 12, OpenSSL 3)\n",
+            tlsp_version_format(&o->version, buf, sizeof(buf)));
+    if (cf) {
+        fprintf(fp, "Configuration: %s", tlsp_cf_dir(cf));
+        if (main_cf && master_cf)
+            fprintf(fp, " (main.cf, master.cf)\n");
+        else if (main_cf)
+            fprintf(fp, " (main.cf; no master.cf: stock services)\n");
+        else
+            fprintf(fp, " (no main.cf: Postfix's built-in defaults)\n");
+    }
+    for (i = 0; i < o->n_overrides; i++)
+        fprintf(fp, "  -o %s\n", o->overrides[i]);
+}
+
+json_t *
+cli_header_json(const char *command, const char *destination, const struct cli_opts *o,
+                struct tlsp_cf *cf)
+{
+    json_t *doc = json_object();
+    json_t *conf = json_object();
+    json_t *ovr = json_array();
+    char buf[32];
+    size_t i;
+
+    json_object_set_new(doc, "tlspolicy", json_string(TLSP_VERSION_STRING));
+    json_object_set_new(doc, "command", json_string(command));
+    json_object_set_new(doc, "postfix_version",
+                        json_string(tlsp_version_format(&o->version, buf, sizeof(buf))));
+    json_object_set_new(doc, "destination", json_string(destination));
+    if (cf) {
+        const char *m = tlsp_cf_main_cf_path(cf), *ms = tlsp_cf_master_cf_path(cf);
+
+        json_object_set_new(conf, "directory", json_string(tlsp_cf_dir(cf)));
+        json_object_set_new(conf, "main_cf", m ? json_string(m) : json_null());
+        json_object_set_new(conf, "master_cf", ms ? json_string(ms) : json_null());
+    }
+    for (i = 0; i < o->n_overrides; i++)
+        json_array_append_new(ovr, json_string(o->overrides[i]));
+    json_object_set_new(conf, "overrides", ovr);
+    json_object_set_new(doc, "config", conf);
+    return doc;
+}
+
+void
+cli_print_json(json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    json_decref(doc);
+}
