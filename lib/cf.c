@@ -245,23 +245,6 @@ root_cf(const struct tlsp_cf *cf)
 /* Messages                                                               */
 /* ---------------------------------------------------------------------- */
 
-static char *__attribute__((format(printf, 1, 2))) text_printf(const char *fmt, ...)
-{
-    struct tlsp_buf b;
-    va_list ap;
-    enum tlsp_status st;
-
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        return NULL;
-    }
-    return tlsp_buf_steal(&b);
-}
-
 static enum tlsp_severity
 severity_of(enum tlsp_status st)
 {
@@ -406,12 +389,12 @@ expand_with(struct tlsp_cf *cf, const char *text, tlsp_cf_lookup_fn lookup, cons
         *msg = root.fatal;
         root.fatal = NULL;
     } else if (st == TLSP_LIMIT) {
-        *msg = text_printf("expansion exceeds tlspolicy's limits (%zu bytes of result, %lu "
+        *msg = tlsp_aprintf("expansion exceeds tlspolicy's limits (%zu bytes of result, %lu "
                            "macro steps, nesting depth %u)",
                            TLSP_CF_EXPAND_MAX_RESULT, TLSP_CF_EXPAND_MAX_STEPS,
                            TLSP_CF_EXPAND_MAX_DEPTH);
     } else if (st == TLSP_IO) {
-        *msg = text_printf("cannot list the network interfaces: %s", strerror(errno));
+        *msg = tlsp_aprintf("cannot list the network interfaces: %s", strerror(errno));
     }
     if (st != TLSP_OK && st != TLSP_NOMEM && *msg == NULL)
         st = TLSP_NOMEM;
@@ -477,7 +460,7 @@ compute_myhostname(struct tlsp_cf *cf, struct tlsp_diag *diag, char **val, char 
     }
     if ((st = dict_eval(cf, "mydomain", diag, &domain, msg)) != TLSP_OK)
         return st;
-    *val = text_printf("%s.%s", cf->hostname, domain ? domain : "localdomain");
+    *val = tlsp_aprintf("%s.%s", cf->hostname, domain ? domain : "localdomain");
     free(domain);
     return *val ? TLSP_OK : TLSP_NOMEM;
 }
@@ -529,7 +512,7 @@ compute_mynetworks(struct tlsp_cf *cf, struct tlsp_diag *diag, char **val, char 
         goto out;
     st = tlsp_cf_mynetworks(protocols, style, interfaces, val, msg);
     if (st == TLSP_IO)
-        *msg = text_printf("getifaddrs: %s", strerror(errno));
+        *msg = tlsp_aprintf("getifaddrs: %s", strerror(errno));
 out:
     free(interfaces);
     free(style);
@@ -558,14 +541,14 @@ host_default(struct tlsp_cf *cf, struct cf_param *p, struct tlsp_diag *diag)
     if (p->computing) {
         /* Postfix would recurse until it crashes. */
         free(p->host_fatal);
-        p->host_fatal = text_printf("the default of %s depends on itself", p->name);
+        p->host_fatal = tlsp_aprintf("the default of %s depends on itself", p->name);
         return p->host_fatal ? TLSP_LIMIT : TLSP_NOMEM;
     }
     p->computing = true;
     if (is_name(p, "config_directory")) {
         val = tlsp_strdup(cf->dir);
     } else if (is_name(p, "process_id")) {
-        val = text_printf("%ld", (long)getpid());
+        val = tlsp_aprintf("%ld", (long)getpid());
     } else if (is_name(p, "process_name")) {
         val = tlsp_strdup(svc ? base_name(svc->command) : "postconf");
     } else if (is_name(p, "myhostname")) {
@@ -747,14 +730,14 @@ register_service_params(struct tlsp_cf *cf)
 
             if (strcmp(sp->program, s->command) != 0)
                 continue;
-            if ((name = text_printf("%s%s", s->name, sp->suffix)) == NULL) {
+            if ((name = tlsp_aprintf("%s%s", s->name, sp->suffix)) == NULL) {
                 st = TLSP_NOMEM;
                 break;
             }
             if ((p = own_find(cf, name)) != NULL) {
                 /* built in (e.g. local_destination_concurrency_limit) or set in main.cf */
                 if (p->builtin == NULL && p->svc_default == NULL &&
-                    (p->svc_default = text_printf("$%s", sp->param)) == NULL)
+                    (p->svc_default = tlsp_aprintf("$%s", sp->param)) == NULL)
                     st = TLSP_NOMEM;
                 free(name);
                 continue;
@@ -778,7 +761,7 @@ register_service_params(struct tlsp_cf *cf)
             }
             p->name = p->name_owned = name;
             add[n_add++] = p;
-            if ((p->svc_default = text_printf("$%s", sp->param)) == NULL)
+            if ((p->svc_default = tlsp_aprintf("$%s", sp->param)) == NULL)
                 st = TLSP_NOMEM;
         }
     }
@@ -819,7 +802,7 @@ out:
 static char *
 join_path(const char *dir, const char *file)
 {
-    return text_printf("%s/%s", dir, file);
+    return tlsp_aprintf("%s/%s", dir, file);
 }
 
 /*

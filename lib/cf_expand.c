@@ -108,23 +108,14 @@ set_hard(struct tlsp_cf_exp_root *root, enum tlsp_status st)
 void
 tlsp_cf_exp_set_fatal(struct tlsp_cf_exp_root *root, const char *fmt, ...)
 {
-    struct tlsp_buf b;
     va_list ap;
-    enum tlsp_status st;
 
     if (root->hard != TLSP_OK)
         return;
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        set_hard(root, TLSP_NOMEM);
-        return;
-    }
     free(root->fatal);
-    root->fatal = tlsp_buf_steal(&b);
+    va_start(ap, fmt);
+    root->fatal = tlsp_vaprintf(fmt, ap);
+    va_end(ap);
     set_hard(root, root->fatal ? TLSP_CONFIG : TLSP_NOMEM);
 }
 
@@ -200,17 +191,6 @@ extract_curly_payload(struct mc *mc, char **bp)
     return payload;
 }
 
-static bool
-alldig(const char *s)
-{
-    if (*s == 0)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
 long
 tlsp_cf_compat_level(const char *text)
 {
@@ -272,7 +252,7 @@ eval_plain(struct mc *mc, const char *left, enum op op, const char *rite)
 {
     long delta;
 
-    if (alldig(left) && alldig(rite)) {
+    if (tlsp_all_digits(left) && tlsp_all_digits(rite)) {
         long l, r;
 
         errno = 0;

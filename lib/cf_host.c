@@ -22,178 +22,36 @@
 #include <unistd.h>
 
 #include "cf_host.h"
+#include "hostname.h"
 #include "util/buf.h"
 #include "util/str.h"
 
 bool tlsp_cf_resolve_names = true;
 
-#define VALID_HOSTNAME_LEN 255
-#define VALID_LABEL_LEN 63
 
-static bool
-is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool
-is_alnum(int c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool
-tlsp_cf_valid_hostname(const char *name)
-{
-    const char *cp;
-    int label_length = 0;
-    int non_numeric = 0;
-
-    if (*name == 0)
-        return false;
-    for (cp = name; *cp; cp++) {
-        int ch = (unsigned char)*cp;
-
-        if (is_alnum(ch) || ch == '_') {
-            label_length++;
-            if (label_length > VALID_LABEL_LEN)
-                return false;
-            if (!is_digit(ch))
-                non_numeric = 1;
-        } else if (ch == '.') {
-            if (label_length == 0 || cp[1] == 0)
-                return false;
-            label_length = 0;
-        } else if (ch == '-') {
-            label_length++;
-            if (label_length == 1 || cp[1] == 0 || cp[1] == '.')
-                return false;
-        } else {
-            return false;
-        }
-    }
-    if (!non_numeric)
-        return false;
-    return cp - name <= VALID_HOSTNAME_LEN;
-}
-
-bool
-tlsp_cf_valid_ipv4_hostaddr(const char *addr)
-{
-    const char *cp;
-    int in_byte = 0;
-    int byte_count = 0;
-    int byte_val = 0;
-
-    for (cp = addr; *cp; cp++) {
-        int ch = (unsigned char)*cp;
-
-        if (is_digit(ch)) {
-            if (in_byte == 0) {
-                in_byte = 1;
-                byte_val = 0;
-                byte_count++;
-            }
-            byte_val = byte_val * 10 + ch - '0';
-            if (byte_val > 255)
-                return false;
-        } else if (ch == '.') {
-            if (in_byte == 0 || cp[1] == 0)
-                return false;
-            /* 0.0.0.0 is allowed, 0.1.2.3 is not */
-            if (byte_count == 1 && byte_val == 0 && addr[strspn(addr, "0.")])
-                return false;
-            in_byte = 0;
-        } else {
-            return false;
-        }
-    }
-    return byte_count == 4;
-}
-
-bool
-tlsp_cf_valid_ipv6_hostaddr(const char *addr)
-{
-    int null_field = 0;
-    int field = 0;
-    const char *cp = addr;
-    size_t len = 0;
-
-    for (;;) {
-        switch (*cp) {
-        case 0:
-            if (field < 2)
-                return false;
-            if (len == 0 && null_field != field - 1)
-                return false;
-            return true;
-        case '.':
-            if (field < 2 || field > 6)
-                return false;
-            return tlsp_cf_valid_ipv4_hostaddr(cp - len);
-        case ':':
-            if (field == 0 && len == 0 && is_alnum((unsigned char)cp[1]))
-                return false;
-            field++;
-            if (field > 7)
-                return false;
-            cp++;
-            len = 0;
-            if (*cp == ':') {
-                if (null_field > 0)
-                    return false;
-                null_field = field;
-            }
-            break;
-        default:
-            len = strspn(cp, "0123456789abcdefABCDEF");
-            if (len > 4 || len == 0)
-                return false;
-            cp += len;
-            break;
-        }
-    }
-}
-
-bool
-tlsp_cf_valid_hostaddr(const char *addr)
-{
-    if (*addr == 0)
-        return false;
-    if (strchr(addr, ':') != NULL)
-        return tlsp_cf_valid_ipv6_hostaddr(addr);
-    return tlsp_cf_valid_ipv4_hostaddr(addr);
-}
 
 static enum tlsp_status __attribute__((format(printf, 2, 3)))
 set_fatal(char **fatal, const char *fmt, ...)
 {
-    struct tlsp_buf b;
     va_list ap;
-    enum tlsp_status st;
 
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
     va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
+    *fatal = tlsp_vaprintf(fmt, ap);
     va_end(ap);
-    if (st != TLSP_OK || (*fatal = tlsp_buf_steal(&b)) == NULL) {
-        tlsp_buf_fini(&b);
-        return TLSP_NOMEM;
-    }
-    return TLSP_CONFIG;
+    return *fatal ? TLSP_CONFIG : TLSP_NOMEM;
 }
 
 enum tlsp_status
 tlsp_cf_gethostname(char **name, char **fatal)
 {
-    char buf[VALID_HOSTNAME_LEN + 2];
+    char buf[TLSP_HOSTNAME_MAX + 2];
 
     *name = NULL;
     *fatal = NULL;
     if (gethostname(buf, sizeof(buf) - 1) < 0)
         return set_fatal(fatal, "gethostname: %s", strerror(errno));
     buf[sizeof(buf) - 1] = 0;
-    if (!tlsp_cf_valid_hostname(buf))
+    if (!tlsp_valid_hostname(buf))
         return set_fatal(fatal, "unable to use my own hostname");
     if ((*name = tlsp_strdup(buf)) == NULL)
         return TLSP_NOMEM;

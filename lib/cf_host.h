@@ -29,13 +29,6 @@
  */
 extern bool tlsp_cf_resolve_names;
 
-/* tlsp_cf_valid_hostname - Postfix valid_hostname(): letters, digits, '-', '_', dots. */
-bool tlsp_cf_valid_hostname(const char *name);
-
-/* tlsp_cf_valid_ipv4_hostaddr / _ipv6_ / tlsp_cf_valid_hostaddr - address syntax. */
-bool tlsp_cf_valid_ipv4_hostaddr(const char *addr);
-bool tlsp_cf_valid_ipv6_hostaddr(const char *addr);
-bool tlsp_cf_valid_hostaddr(const char *addr);
 
 /*
  * tlsp_cf_gethostname - the machine's name as Postfix's get_hostname()

@@ -26,6 +26,7 @@
 
 #include "cf_host.h"
 #include "cf_internal.h"
+#include "hostname.h"
 #include "util/buf.h"
 #include "util/pftext.h"
 #include "util/str.h"
@@ -86,18 +87,12 @@ tlsp_cf_services_free(struct cf_service *s, size_t n)
 static enum tlsp_status __attribute__((format(printf, 2, 3)))
 fatal(struct entry *e, const char *fmt, ...)
 {
-    struct tlsp_buf b;
     va_list ap;
     enum tlsp_status st;
 
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
     va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
+    st = tlsp_diag_vadd(e->diag, TLSP_SEV_FATAL, e->path, e->ll->first_line, fmt, ap);
     va_end(ap);
-    if (st == TLSP_OK)
-        st = tlsp_diag_add(e->diag, TLSP_SEV_FATAL, e->path, e->ll->first_line, "%s",
-                           tlsp_buf_str(&b));
-    tlsp_buf_fini(&b);
     return st == TLSP_OK ? TLSP_CONFIG : TLSP_NOMEM;
 }
 
@@ -185,7 +180,7 @@ host_port(char *buf, char **host, char **port)
         *cp++ = 0;
         if (*cp && *cp++ != ':')
             return "garbage after \"]\"";
-        if (ipv6 && !tlsp_cf_valid_ipv6_hostaddr(*host))
+        if (ipv6 && !tlsp_valid_ipv6(*host))
             return "malformed IPv6 address";
         *port = *cp ? cp : NULL;
     } else {
@@ -202,7 +197,7 @@ host_port(char *buf, char **host, char **port)
         return "missing host information";
     if (*port == NULL)
         return "missing service information";
-    if (*host != def_host && !tlsp_cf_valid_hostname(*host) && !tlsp_cf_valid_hostaddr(*host))
+    if (*host != def_host && !tlsp_valid_hostname(*host) && !tlsp_valid_hostaddr(*host))
         return "valid hostname or network address required";
     if (**port >= '0' && **port <= '9' && (*port)[strspn(*port, "0123456789")] != 0)
         return "garbage after numerical service";

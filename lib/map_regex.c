@@ -170,17 +170,6 @@ struct prescan {
     size_t n_segs;
 };
 
-static bool
-alldig(const char *s)
-{
-    if (*s == 0)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
 /* atoi() as glibc computes it (strtol, then narrowed to int). */
 static int
 c_atoi(const char *s)
@@ -198,7 +187,7 @@ prescan_action(int type, const char *text, void *ctx)
     size_t n = 0;
 
     if (type == MAC_VARNAME) {
-        if (!alldig(text)) {
+        if (!tlsp_all_digits(text)) {
             if (tlsp_map_msg(ps->m, ps->diag, TLSP_SEV_WARNING, ps->t->file, ps->line,
                              "%s map %s, line %u: non-numeric replacement index \"%s\"",
                              ps->t->kind, ps->m->name, ps->line, text) != TLSP_OK)

@@ -46,21 +46,15 @@ push_printf(struct tlsp_strvec *log, const char *fmt, ...) __attribute__((format
 static enum tlsp_status
 push_printf(struct tlsp_strvec *log, const char *fmt, ...)
 {
-    struct tlsp_buf b;
     va_list ap;
-    enum tlsp_status st;
+    char *line;
 
     if (log == NULL)
         return TLSP_OK;
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
     va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
+    line = tlsp_vaprintf(fmt, ap);
     va_end(ap);
-    if (st != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        return TLSP_NOMEM;
-    }
-    return tlsp_strvec_push_owned(log, tlsp_buf_steal(&b));
+    return tlsp_strvec_push_owned(log, line);
 }
 
 void

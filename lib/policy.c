@@ -39,35 +39,13 @@ struct pctx {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static char *
-heap_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static enum tlsp_status
+vpush(struct tlsp_strvec *v, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
-static char *
-heap_vprintf(const char *fmt, va_list ap)
+static enum tlsp_status
+vpush(struct tlsp_strvec *v, const char *fmt, va_list ap)
 {
-    struct tlsp_buf b;
-
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    if (tlsp_buf_vprintf(&b, fmt, ap) != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        return NULL;
-    }
-    return tlsp_buf_steal(&b);
-}
-
-static char *
-heap_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-heap_printf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    s = heap_vprintf(fmt, ap);
-    va_end(ap);
-    return s;
+    return tlsp_strvec_push_owned(v, tlsp_vaprintf(fmt, ap));
 }
 
 /* plog - one line Postfix logs, e.g. "warning: ..." */
@@ -78,12 +56,12 @@ static enum tlsp_status
 plog(struct pctx *c, const char *fmt, ...)
 {
     va_list ap;
-    char *s;
+    enum tlsp_status st;
 
     va_start(ap, fmt);
-    s = heap_vprintf(fmt, ap);
+    st = vpush(&c->log, fmt, ap);
     va_end(ap);
-    return tlsp_strvec_push_owned(&c->log, s);
+    return st;
 }
 
 /* plater - a problem Postfix only finds at the handshake */
@@ -94,23 +72,12 @@ static enum tlsp_status
 plater(struct pctx *c, const char *fmt, ...)
 {
     va_list ap;
-    char *s;
+    enum tlsp_status st;
 
     va_start(ap, fmt);
-    s = heap_vprintf(fmt, ap);
+    st = vpush(&c->later, fmt, ap);
     va_end(ap);
-    return tlsp_strvec_push_owned(&c->later, s);
-}
-
-static enum tlsp_status
-set_str(char **dst, const char *src)
-{
-    free(*dst);
-    *dst = NULL;
-    if (src == NULL)
-        return TLSP_OK;
-    *dst = tlsp_strdup(src);
-    return *dst ? TLSP_OK : TLSP_NOMEM;
+    return st;
 }
 
 static enum tlsp_status
@@ -119,9 +86,9 @@ set_attr(struct tlsp_attr *a, const char *value, enum tlsp_attr_source src, cons
     enum tlsp_status st;
 
     a->source = src;
-    if ((st = set_str(&a->value, value)) != TLSP_OK)
+    if ((st = tlsp_set_str(&a->value, value)) != TLSP_OK)
         return st;
-    return set_str(&a->param, param);
+    return tlsp_set_str(&a->param, param);
 }
 
 /* MARK_INVALID: Postfix's "4.7.5 client TLS configuration problem". */
@@ -131,9 +98,9 @@ mark_invalid(struct pctx *c, const char *dsn, const char *reason)
     enum tlsp_status st;
 
     c->pol->level = TLSP_LEVEL_INVALID;
-    if ((st = set_str(&c->pol->dsn, dsn)) != TLSP_OK)
+    if ((st = tlsp_set_str(&c->pol->dsn, dsn)) != TLSP_OK)
         return st;
-    return set_str(&c->pol->reason, reason);
+    return tlsp_set_str(&c->pol->reason, reason);
 }
 
 /*
@@ -299,10 +266,10 @@ record_entry(struct pctx *c, struct tlsp_maps *m, size_t which, const char *key,
     struct tlsp_policy *pol = c->pol;
     enum tlsp_status st;
 
-    if ((st = set_str(&pol->entry_table, tlsp_map_spec(m->v[which]))) != TLSP_OK ||
-        (st = set_str(&pol->entry_key, hit->key ? hit->key : key)) != TLSP_OK ||
-        (st = set_str(&pol->entry_value, value)) != TLSP_OK ||
-        (st = set_str(&pol->entry_file, hit->file)) != TLSP_OK)
+    if ((st = tlsp_set_str(&pol->entry_table, tlsp_map_spec(m->v[which]))) != TLSP_OK ||
+        (st = tlsp_set_str(&pol->entry_key, hit->key ? hit->key : key)) != TLSP_OK ||
+        (st = tlsp_set_str(&pol->entry_value, value)) != TLSP_OK ||
+        (st = tlsp_set_str(&pol->entry_file, hit->file)) != TLSP_OK)
         return st;
     pol->entry_line = hit->line;
     return TLSP_OK;
@@ -605,7 +572,7 @@ add_ref(struct tlsp_policy *pol, const char *name, const char *element, bool suf
             if ((unsigned char)*p >= 0x80)
                 non_ascii = true;
         if (non_ascii && tlsp_idna_to_ascii(base, &ascii, NULL) == TLSP_OK) {
-            r->name = suffix ? heap_printf(".%s", ascii) : tlsp_strdup(ascii);
+            r->name = suffix ? tlsp_aprintf(".%s", ascii) : tlsp_strdup(ascii);
             free(ascii);
         } else {
             r->name = tlsp_strdup(name);
@@ -642,7 +609,7 @@ build_refnames(struct pctx *c)
         if (tlsp_strcaseeq(el, "nexthop")) {
             st = add_ref(pol, pol->nexthop, el, false, false, false);
         } else if (tlsp_strcaseeq(el, "dot-nexthop")) {
-            char *n = heap_printf(".%s", pol->nexthop);
+            char *n = tlsp_aprintf(".%s", pol->nexthop);
 
             st = n ? add_ref(pol, n, el, true, false, false) : TLSP_NOMEM;
             free(n);
@@ -653,7 +620,7 @@ build_refnames(struct pctx *c)
             if (dot && *rest == 0) {
                 st = add_ref(pol, ".", el, true, false, true);
             } else if (dot) {
-                char *n = heap_printf(".%s", rest);
+                char *n = tlsp_aprintf(".%s", rest);
 
                 st = n ? add_ref(pol, n, el, true, false, false) : TLSP_NOMEM;
                 free(n);
@@ -720,7 +687,7 @@ fill_ciphers(struct pctx *c)
     }
     if (*also && (st = tlsp_buf_printf(&b, "%s%s", b.len ? " " : "", also)) != TLSP_OK)
         goto out;
-    if ((st = set_str(&pol->exclusions, tlsp_buf_str(&b))) != TLSP_OK)
+    if ((st = tlsp_set_str(&pol->exclusions, tlsp_buf_str(&b))) != TLSP_OK)
         goto out;
     if ((grade_param = tlsp_tlsconf_grade_param(pol->ciphers.value)) != NULL &&
         (st = tlsp_cf_get(c->cf, grade_param, &grade_list, c->diag)) != TLSP_OK)
@@ -813,7 +780,7 @@ fill_fingerprints(struct pctx *c, struct tlsp_policy_entry *e)
     tlsp_strvec_init(&good);
     tlsp_strvec_init(&warnings);
     if ((st = getp(c, "tls_fingerprint_digest", &digest, name, sizeof(name))) != TLSP_OK ||
-        (st = set_str(&pol->fingerprint_digest, digest)) != TLSP_OK)
+        (st = tlsp_set_str(&pol->fingerprint_digest, digest)) != TLSP_OK)
         goto out;
     /* Postfix notes the compatibility default when it parses fingerprints. */
     tlsp_cf_origin(c->cf, name, &o);
@@ -982,25 +949,25 @@ parse_request(struct pctx *c, const struct tlsp_policy_request *req)
         tlsp_diag_add(c->diag, TLSP_SEV_ERROR, NULL, 0, "empty next-hop destination");
         return TLSP_INVAL;
     }
-    if ((st = set_str(&pol->service, req->service ? req->service : (req->lmtp ? "lmtp" : "smtp"))) !=
+    if ((st = tlsp_set_str(&pol->service, req->service ? req->service : (req->lmtp ? "lmtp" : "smtp"))) !=
             TLSP_OK ||
-        (st = set_str(&pol->host, req->host)) != TLSP_OK)
+        (st = tlsp_set_str(&pol->host, req->host)) != TLSP_OK)
         return st;
     pol->prefix = req->lmtp ? "lmtp" : "smtp";
     if (req->lmtp && strncmp(dest, "unix:", 5) == 0) {
         /* smtp_connect_local(): the socket path is the destination. */
         if ((st = tlsp_cf_get(c->cf, "myhostname", &myhostname, c->diag)) != TLSP_OK ||
-            (st = set_str(&pol->dest, dest + 5)) != TLSP_OK ||
-            (st = set_str(&pol->nexthop, myhostname)) != TLSP_OK)
+            (st = tlsp_set_str(&pol->dest, dest + 5)) != TLSP_OK ||
+            (st = tlsp_set_str(&pol->nexthop, myhostname)) != TLSP_OK)
             return st;
         pol->port = 0;
         if (pol->host == NULL)
-            return set_str(&pol->host, myhostname);
+            return tlsp_set_str(&pol->host, myhostname);
         return TLSP_OK;
     }
     if (req->lmtp && strncmp(dest, "inet:", 5) == 0)
         dest += 5;
-    if ((st = set_str(&pol->dest, dest)) != TLSP_OK)
+    if ((st = tlsp_set_str(&pol->dest, dest)) != TLSP_OK)
         return st;
     if ((st = tlsp_nexthop_split(dest, &nh)) != TLSP_OK) {
         if (st == TLSP_INVAL)
@@ -1008,7 +975,7 @@ parse_request(struct pctx *c, const struct tlsp_policy_request *req)
                           "malformed next-hop destination \"%s\"", dest);
         return st;
     }
-    st = set_str(&pol->nexthop, nh.host);
+    st = tlsp_set_str(&pol->nexthop, nh.host);
     pol->port = req->lmtp ? 24 : 25;
     if (nh.port) {
         char *end;
@@ -1018,7 +985,7 @@ parse_request(struct pctx *c, const struct tlsp_policy_request *req)
             pol->port = (unsigned)p;
     }
     if (st == TLSP_OK && pol->host == NULL && nh.bracket)
-        st = set_str(&pol->host, nh.host);
+        st = tlsp_set_str(&pol->host, nh.host);
     tlsp_nexthop_fini(&nh);
     return st;
 }
@@ -1140,7 +1107,7 @@ tlsp_policy_resolve(struct tlsp_cf *cf, const struct tlsp_policy_request *req,
     param[0] = 0;
     if ((st = global_level(&c, &pol->global_level, param, sizeof(param))) != TLSP_OK)
         goto out;
-    if ((st = set_str(&pol->global_param, param[0] ? param : NULL)) != TLSP_OK)
+    if ((st = tlsp_set_str(&pol->global_param, param[0] ? param : NULL)) != TLSP_OK)
         goto out;
     pol->level = pol->global_level;
     pol->level_source = TLSP_LEVSRC_GLOBAL;
@@ -1153,13 +1120,13 @@ tlsp_policy_resolve(struct tlsp_cf *cf, const struct tlsp_policy_request *req,
         (st = plog(&c, "warning: %s ignored when %s is not empty.", param, name)) != TLSP_OK)
         goto out;
     if (*maps_value) {
-        if ((st = set_str(&pol->maps_param, name)) != TLSP_OK ||
-            (st = set_str(&pol->maps_value, maps_value)) != TLSP_OK ||
+        if ((st = tlsp_set_str(&pol->maps_param, name)) != TLSP_OK ||
+            (st = tlsp_set_str(&pol->maps_value, maps_value)) != TLSP_OK ||
             (st = policy_table_lookup(&c, name, maps_value, &e, &site_level)) != TLSP_OK)
             goto out;
     } else if (*per_site) {
-        if ((st = set_str(&pol->maps_param, param)) != TLSP_OK ||
-            (st = set_str(&pol->maps_value, per_site)) != TLSP_OK ||
+        if ((st = tlsp_set_str(&pol->maps_param, param)) != TLSP_OK ||
+            (st = tlsp_set_str(&pol->maps_value, per_site)) != TLSP_OK ||
             (st = per_site_lookup(&c, param, per_site, pol->global_level, &site_level)) !=
                 TLSP_OK)
             goto out;

@@ -44,20 +44,12 @@ invalid(struct tlsp_policy_entry *e, const char *fmt, ...) __attribute__((format
 static enum tlsp_status
 invalid(struct tlsp_policy_entry *e, const char *fmt, ...)
 {
-    struct tlsp_buf b;
     va_list ap;
-    enum tlsp_status st;
 
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        return TLSP_NOMEM;
-    }
     free(e->warning);
-    e->warning = tlsp_buf_steal(&b);
+    va_start(ap, fmt);
+    e->warning = tlsp_vaprintf(fmt, ap);
+    va_end(ap);
     e->level = TLSP_LEVEL_INVALID;
     return e->warning ? TLSP_OK : TLSP_NOMEM;
 }
@@ -142,12 +134,6 @@ valid_tlsrpt_policy_failure(const char *v)
         if (strcmp(v, ok[i]) == 0)
             return true;
     return false;
-}
-
-static bool
-all_digits(const char *v)
-{
-    return *v && strspn(v, "0123456789") == strlen(v);
 }
 
 enum tlsp_status
@@ -265,7 +251,7 @@ tlsp_policy_entry_parse(const char *value, const struct tlsp_version *version,
         } else if (tlsrpt && tlsp_strcaseeq(name, "policy_ttl")) {
             if (ext_ttl)
                 st = invalid(e, "attribute \"%s\" is specified multiple times", name);
-            else if (!all_digits(val) || strlen(val) > 9)
+            else if (!tlsp_all_digits(val) || strlen(val) > 9)
                 st = invalid(e, "attribute \"%s\" has a malformed value: \"%s\"", name, val);
             ext_ttl = ext_other = true;
         } else if (tlsrpt && tlsp_strcaseeq(name, "policy_type")) {

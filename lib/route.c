@@ -30,38 +30,6 @@ struct rctx {
     struct tlsp_route *rt;
 };
 
-static char *
-heap_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-heap_printf(const char *fmt, ...)
-{
-    struct tlsp_buf b;
-    va_list ap;
-    enum tlsp_status st;
-
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        return NULL;
-    }
-    return tlsp_buf_steal(&b);
-}
-
-static enum tlsp_status
-set_str(char **dst, const char *src)
-{
-    free(*dst);
-    *dst = NULL;
-    if (src == NULL)
-        return TLSP_OK;
-    *dst = tlsp_strdup(src);
-    return *dst ? TLSP_OK : TLSP_NOMEM;
-}
-
 static enum tlsp_status
 set_owned(char **dst, char *src)
 {
@@ -162,7 +130,7 @@ table_match(struct rctx *c, const char *param, const char *spec, enum list_style
         tlsp_diag_fini(&ld);
         if (st == TLSP_OK) {
             *matched = true;
-            st = set_owned(why, heap_printf("%s lists %s (as \"%s\" in %s)", param, name, key,
+            st = set_owned(why, tlsp_aprintf("%s lists %s (as \"%s\" in %s)", param, name, key,
                                             spec));
             goto out;
         }
@@ -290,12 +258,12 @@ list_match_patterns(struct rctx *c, const char *param, struct tlsp_strvec *pats,
                 return st;
         } else if (style == LIST_HOSTNAME) {
             matched = hostname_match(p, name, parent);
-            if (matched && (st = set_owned(why, heap_printf("%s lists %s (as \"%s\")", param,
+            if (matched && (st = set_owned(why, tlsp_aprintf("%s lists %s (as \"%s\")", param,
                                                             name, p))) != TLSP_OK)
                 return st;
         } else {
             matched = tlsp_strcaseeq(p, name);
-            if (matched && (st = set_owned(why, heap_printf("%s lists %s", param, name))) !=
+            if (matched && (st = set_owned(why, tlsp_aprintf("%s lists %s", param, name))) !=
                                TLSP_OK)
                 return st;
         }
@@ -427,7 +395,7 @@ strip_extension(const char *addr, const char *delims)
         return NULL;
     for (i = 0; addr + i < at; i++)
         if (strchr(delims, addr[i]) && i > 0)
-            return heap_printf("%.*s%s", (int)i, addr, at);
+            return tlsp_aprintf("%.*s%s", (int)i, addr, at);
     return NULL;
 }
 
@@ -536,8 +504,8 @@ hop_finish(struct rctx *c, struct tlsp_hop *h)
     const char *fallback;
 
     if (svc) {
-        if ((st = set_str(&h->command, svc->command)) != TLSP_OK ||
-            (st = set_str(&h->service_file, svc->file)) != TLSP_OK)
+        if ((st = tlsp_set_str(&h->command, svc->command)) != TLSP_OK ||
+            (st = tlsp_set_str(&h->service_file, svc->file)) != TLSP_OK)
             return st;
         h->service_line = svc->line;
     }
@@ -641,7 +609,7 @@ transport_lookup(struct rctx *c, const char *addr, const char *domain, struct tl
     if (t.error) {
         c->rt->failed = true;
         st = set_owned(&c->rt->failure,
-                       heap_printf("transport_maps lookup failure: Postfix defers the mail "
+                       tlsp_aprintf("transport_maps lookup failure: Postfix defers the mail "
                                    "(\"4.3.0 address resolver failure\")"));
         goto out;
     }
@@ -657,30 +625,30 @@ transport_lookup(struct rctx *c, const char *addr, const char *domain, struct tl
         }
         if (*new_transport == 0) {
             if (*new_nexthop)
-                st = set_str(&h->nexthop, new_nexthop);
+                st = tlsp_set_str(&h->nexthop, new_nexthop);
             if (st == TLSP_OK && *new_nexthop)
                 st = set_owned(&h->nexthop_why,
-                               heap_printf("transport_maps entry \"%s %s\" in %s", key_used,
+                               tlsp_aprintf("transport_maps entry \"%s %s\" in %s", key_used,
                                            value, spec));
         } else {
-            st = set_str(&h->transport, new_transport);
+            st = tlsp_set_str(&h->transport, new_transport);
             if (st == TLSP_OK)
                 st = set_owned(&h->transport_why,
-                               heap_printf("transport_maps entry \"%s %s\" in %s", key_used,
+                               tlsp_aprintf("transport_maps entry \"%s %s\" in %s", key_used,
                                            value, spec));
             if (st == TLSP_OK && *new_nexthop) {
-                st = set_str(&h->nexthop, new_nexthop);
+                st = tlsp_set_str(&h->nexthop, new_nexthop);
                 if (st == TLSP_OK)
                     st = set_owned(&h->nexthop_why,
-                                   heap_printf("transport_maps entry \"%s %s\" in %s", key_used,
+                                   tlsp_aprintf("transport_maps entry \"%s %s\" in %s", key_used,
                                                value, spec));
             } else if (st == TLSP_OK) {
-                st = set_str(&h->nexthop, strcmp(new_transport, "error") == 0
+                st = tlsp_set_str(&h->nexthop, strcmp(new_transport, "error") == 0
                                               ? "Address is undeliverable"
                                               : domain);
                 if (st == TLSP_OK)
                     st = set_owned(&h->nexthop_why,
-                                   heap_printf("the recipient domain (transport_maps entry "
+                                   tlsp_aprintf("the recipient domain (transport_maps entry "
                                                "\"%s %s\" names no next hop)",
                                                key_used, value));
             }
@@ -727,7 +695,7 @@ resolve_local(struct rctx *c, const char *domain, bool *local, char **why)
             if (st == TLSP_OK && (tlsp_strvec_find(&sv, d + 1) >= 0 ||
                                   strcmp(d + 1, "127.0.0.1") == 0)) {
                 *local = true;
-                st = set_owned(why, heap_printf("[%s] is an address of this machine", d + 1));
+                st = set_owned(why, tlsp_aprintf("[%s] is an address of this machine", d + 1));
             }
             tlsp_strvec_fini(&sv);
         }
@@ -756,9 +724,9 @@ resolve_addr(struct rctx *c, const char *sender)
             goto out;
         split_transport(v, &h->transport, &h->nexthop);
         if (h->nexthop && *h->nexthop == 0)
-            st = set_str(&h->nexthop, domain);
+            st = tlsp_set_str(&h->nexthop, domain);
         if (st == TLSP_OK)
-            st = set_str(&h->transport_why, "local_transport");
+            st = tlsp_set_str(&h->transport_why, "local_transport");
         if (st == TLSP_OK)
             st = set_owned(&rt->class_why, why);
         why = NULL;
@@ -770,9 +738,9 @@ resolve_addr(struct rctx *c, const char *sender)
     if (matched) {
         rt->addr_class = TLSP_CLASS_ALIAS;
         rt->local = true;
-        if ((st = set_str(&h->transport, "error")) != TLSP_OK ||
-            (st = set_str(&h->nexthop, "User unknown in virtual alias table")) != TLSP_OK ||
-            (st = set_str(&h->transport_why, "virtual_alias_domains (addresses are rewritten "
+        if ((st = tlsp_set_str(&h->transport, "error")) != TLSP_OK ||
+            (st = tlsp_set_str(&h->nexthop, "User unknown in virtual alias table")) != TLSP_OK ||
+            (st = tlsp_set_str(&h->transport_why, "virtual_alias_domains (addresses are rewritten "
                                              "by virtual_alias_maps; the rest bounce)")) !=
                 TLSP_OK)
             goto out;
@@ -790,9 +758,9 @@ resolve_addr(struct rctx *c, const char *sender)
             goto out;
         split_transport(v, &h->transport, &h->nexthop);
         if (h->nexthop && *h->nexthop == 0)
-            st = set_str(&h->nexthop, domain);
+            st = tlsp_set_str(&h->nexthop, domain);
         if (st == TLSP_OK)
-            st = set_str(&h->transport_why, "virtual_transport");
+            st = tlsp_set_str(&h->transport_why, "virtual_transport");
         if (st == TLSP_OK)
             st = set_owned(&rt->class_why, why);
         why = NULL;
@@ -812,7 +780,7 @@ resolve_addr(struct rctx *c, const char *sender)
         if (matched) {
             rt->addr_class = TLSP_CLASS_RELAY;
             if ((st = tlsp_cf_get(c->cf, "relay_transport", &xport, c->diag)) != TLSP_OK ||
-                (st = set_str(&h->transport_why, "relay_transport")) != TLSP_OK)
+                (st = tlsp_set_str(&h->transport_why, "relay_transport")) != TLSP_OK)
                 goto out;
             if ((st = set_owned(&rt->class_why, why)) != TLSP_OK)
                 goto out;
@@ -820,10 +788,10 @@ resolve_addr(struct rctx *c, const char *sender)
         } else {
             rt->addr_class = TLSP_CLASS_DEFAULT;
             if ((st = tlsp_cf_get(c->cf, "default_transport", &xport, c->diag)) != TLSP_OK ||
-                (st = set_str(&h->transport_why, "default_transport")) != TLSP_OK)
+                (st = tlsp_set_str(&h->transport_why, "default_transport")) != TLSP_OK)
                 goto out;
             if ((st = set_owned(&rt->class_why,
-                                heap_printf("%s is not listed in mydestination, "
+                                tlsp_aprintf("%s is not listed in mydestination, "
                                             "virtual_alias_domains, virtual_mailbox_domains or "
                                             "relay_domains",
                                             domain))) != TLSP_OK)
@@ -849,7 +817,7 @@ resolve_addr(struct rctx *c, const char *sender)
                 if (st == TLSP_OK) {
                     xport = sdd;
                     st = set_owned(&h->transport_why,
-                                   heap_printf("sender_dependent_default_transport_maps entry "
+                                   tlsp_aprintf("sender_dependent_default_transport_maps entry "
                                                "for %s",
                                                sdd_key));
                 } else if (st == TLSP_NOTFOUND) {
@@ -872,27 +840,27 @@ resolve_addr(struct rctx *c, const char *sender)
         }
         if (*h->nexthop == 0) {
             if (relay) {
-                st = set_str(&h->nexthop, relay);
+                st = tlsp_set_str(&h->nexthop, relay);
                 if (st == TLSP_OK)
                     st = set_owned(&h->nexthop_why,
-                                   heap_printf("sender_dependent_relayhost_maps entry for %s",
+                                   tlsp_aprintf("sender_dependent_relayhost_maps entry for %s",
                                                relay_key));
             } else {
                 if ((st = tlsp_cf_get(c->cf, "relayhost", &relayhost, c->diag)) != TLSP_OK)
                     goto sender_out;
                 if (*relayhost) {
-                    st = set_str(&h->nexthop, relayhost);
+                    st = tlsp_set_str(&h->nexthop, relayhost);
                     if (st == TLSP_OK)
-                        st = set_str(&h->nexthop_why, "relayhost");
+                        st = tlsp_set_str(&h->nexthop_why, "relayhost");
                 } else {
-                    st = set_str(&h->nexthop, domain);
+                    st = tlsp_set_str(&h->nexthop, domain);
                     if (st == TLSP_OK)
-                        st = set_str(&h->nexthop_why, "the recipient domain");
+                        st = tlsp_set_str(&h->nexthop_why, "the recipient domain");
                 }
             }
         } else {
             st = set_owned(&h->nexthop_why,
-                           heap_printf("the next hop in %s", h->transport_why));
+                           tlsp_aprintf("the next hop in %s", h->transport_why));
         }
     sender_out:
         free(null_key);
@@ -913,13 +881,13 @@ transport_maps:
     if (*h->transport == 0) {
         c->rt->failed = true;
         st = set_owned(&c->rt->failure,
-                       heap_printf("file %s/main.cf: parameter %s: null transport is not "
+                       tlsp_aprintf("file %s/main.cf: parameter %s: null transport is not "
                                    "allowed",
                                    tlsp_cf_dir(c->cf), h->transport_why));
         goto out;
     }
     if (h->nexthop_why == NULL &&
-        (st = set_str(&h->nexthop_why, "the recipient domain")) != TLSP_OK)
+        (st = tlsp_set_str(&h->nexthop_why, "the recipient domain")) != TLSP_OK)
         goto out;
     st = transport_lookup(c, rt->recipient, domain, h);
 out:
@@ -947,7 +915,7 @@ canonical_domain(struct rctx *c, const char *domain, char **out)
         if (yes) {
             if ((st = tlsp_cf_get(c->cf, "mydomain", &mydomain, c->diag)) != TLSP_OK)
                 return st;
-            *out = heap_printf("%.*s.%s", (int)n, domain, mydomain);
+            *out = tlsp_aprintf("%.*s.%s", (int)n, domain, mydomain);
             return *out ? TLSP_OK : TLSP_NOMEM;
         }
     }
@@ -971,34 +939,34 @@ content_filter(struct rctx *c)
     split_transport(v, &rt->filter.transport, &rt->filter.nexthop);
     if (rt->filter.transport == NULL || rt->filter.nexthop == NULL)
         return TLSP_NOMEM;
-    if ((st = set_str(&rt->filter.transport_why, "content_filter")) != TLSP_OK)
+    if ((st = tlsp_set_str(&rt->filter.transport_why, "content_filter")) != TLSP_OK)
         return st;
     if (*rt->filter.nexthop == 0) {
         if ((st = tlsp_cf_get(c->cf, "default_filter_nexthop", &def_nexthop, c->diag)) !=
             TLSP_OK)
             return st;
         if (*def_nexthop) {
-            st = set_str(&rt->filter.nexthop, def_nexthop);
+            st = tlsp_set_str(&rt->filter.nexthop, def_nexthop);
             if (st == TLSP_OK)
-                st = set_str(&rt->filter.nexthop_why, "default_filter_nexthop");
+                st = tlsp_set_str(&rt->filter.nexthop_why, "default_filter_nexthop");
         } else {
-            st = set_str(&rt->filter.nexthop, rt->domain ? rt->domain : "");
+            st = tlsp_set_str(&rt->filter.nexthop, rt->domain ? rt->domain : "");
             if (st == TLSP_OK)
-                st = set_str(&rt->filter.nexthop_why,
+                st = tlsp_set_str(&rt->filter.nexthop_why,
                              "the recipient domain (content_filter names no next hop)");
         }
     } else {
-        st = set_str(&rt->filter.nexthop_why, "content_filter");
+        st = tlsp_set_str(&rt->filter.nexthop_why, "content_filter");
     }
     if (st != TLSP_OK)
         return st;
     tlsp_cf_origin(c->cf, "content_filter", &o);
     if (o.source == TLSP_CF_SRC_MAIN_CF)
-        st = set_owned(&rt->filter_why, heap_printf("%s, line %u", o.file, o.line));
+        st = set_owned(&rt->filter_why, tlsp_aprintf("%s, line %u", o.file, o.line));
     else if (o.source == TLSP_CF_SRC_OVERRIDE)
-        st = set_str(&rt->filter_why, "-o");
+        st = tlsp_set_str(&rt->filter_why, "-o");
     else
-        st = set_str(&rt->filter_why, "built-in default");
+        st = tlsp_set_str(&rt->filter_why, "built-in default");
     if (st != TLSP_OK)
         return st;
     return hop_finish(c, &rt->filter);
@@ -1037,7 +1005,7 @@ tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
         if ((st = canonical_domain(&c, at + 1, &rt->domain)) != TLSP_OK)
             goto out;
         if ((st = set_owned(&rt->recipient,
-                            heap_printf("%.*s@%s", (int)(at - dest), dest, rt->domain))) !=
+                            tlsp_aprintf("%.*s@%s", (int)(at - dest), dest, rt->domain))) !=
             TLSP_OK)
             goto out;
     } else if (dest[0] != '[' && strchr(dest, ':') == NULL) {
@@ -1062,11 +1030,11 @@ tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
             if (left == NULL)
                 return TLSP_NOMEM;
             if (tlsp_cf_service(cf, left, "unix") != NULL) {
-                st = set_str(&h->transport, left);
+                st = tlsp_set_str(&h->transport, left);
                 if (st == TLSP_OK)
-                    st = set_str(&h->nexthop, colon + 1);
+                    st = tlsp_set_str(&h->nexthop, colon + 1);
                 if (st == TLSP_OK)
-                    st = set_str(&h->transport_why, "the destination given (transport:nexthop)");
+                    st = tlsp_set_str(&h->transport_why, "the destination given (transport:nexthop)");
                 free(left);
                 if (st != TLSP_OK)
                     goto out;
@@ -1081,14 +1049,14 @@ tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
             }
         }
         if (h->transport == NULL) {
-            if ((st = set_str(&h->transport, req->transport ? req->transport : "smtp")) !=
+            if ((st = tlsp_set_str(&h->transport, req->transport ? req->transport : "smtp")) !=
                     TLSP_OK ||
-                (st = set_str(&h->nexthop, dest)) != TLSP_OK ||
-                (st = set_str(&h->transport_why, req->transport ? "-T" : "the default for an explicit next hop")) !=
+                (st = tlsp_set_str(&h->nexthop, dest)) != TLSP_OK ||
+                (st = tlsp_set_str(&h->transport_why, req->transport ? "-T" : "the default for an explicit next hop")) !=
                     TLSP_OK)
                 goto out;
         }
-        if ((st = set_str(&h->nexthop_why, "the destination given")) != TLSP_OK)
+        if ((st = tlsp_set_str(&h->nexthop_why, "the destination given")) != TLSP_OK)
             goto out;
         st = hop_finish(&c, h);
         goto out;
@@ -1099,8 +1067,8 @@ tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
     if ((st = resolve_addr(&c, req->sender)) != TLSP_OK)
         goto out;
     if (req->transport) {
-        if ((st = set_str(&rt->hop.transport, req->transport)) != TLSP_OK ||
-            (st = set_str(&rt->hop.transport_why, "-T")) != TLSP_OK)
+        if ((st = tlsp_set_str(&rt->hop.transport, req->transport)) != TLSP_OK ||
+            (st = tlsp_set_str(&rt->hop.transport_why, "-T")) != TLSP_OK)
             goto out;
     }
     st = hop_finish(&c, &rt->hop);

@@ -16,27 +16,6 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-static char *
-heap_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-heap_printf(const char *fmt, ...)
-{
-    struct tlsp_buf b;
-    va_list ap;
-    enum tlsp_status st;
-
-    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    va_start(ap, fmt);
-    st = tlsp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st != TLSP_OK) {
-        tlsp_buf_fini(&b);
-        return NULL;
-    }
-    return tlsp_buf_steal(&b);
-}
-
 const char *
 tlsp_tlsconf_grade_param(const char *grade)
 {
@@ -82,7 +61,7 @@ tlsp_tlsconf_cipherlist(const char *grade, const char *grade_list, const char *e
     *list = NULL;
     *problem = NULL;
     if (grade_list == NULL) {
-        *problem = heap_printf("invalid cipher grade: \"%s\"", grade);
+        *problem = tlsp_aprintf("invalid cipher grade: \"%s\"", grade);
         return *problem ? TLSP_INVAL : TLSP_NOMEM;
     }
     tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
@@ -92,7 +71,7 @@ tlsp_tlsconf_cipherlist(const char *grade, const char *grade_list, const char *e
         goto out;
     for (i = 0; i < toks.n; i++) {
         if (strchr("!+-@", toks.v[i][0])) {
-            *problem = heap_printf("invalid unary '!+-@' in cipher exclusion: %s", toks.v[i]);
+            *problem = tlsp_aprintf("invalid unary '!+-@' in cipher exclusion: %s", toks.v[i]);
             st = *problem ? TLSP_INVAL : TLSP_NOMEM;
             goto out;
         }
@@ -100,7 +79,7 @@ tlsp_tlsconf_cipherlist(const char *grade, const char *grade_list, const char *e
             goto out;
     }
     if (!openssl_accepts(tlsp_buf_str(&b))) {
-        *problem = heap_printf("error setting cipher list: \"%s\"", tlsp_buf_str(&b));
+        *problem = tlsp_aprintf("error setting cipher list: \"%s\"", tlsp_buf_str(&b));
         st = *problem ? TLSP_INVAL : TLSP_NOMEM;
         goto out;
     }
@@ -192,7 +171,7 @@ tlsp_tlsconf_protocols(const char *protocols, char **text, char **problem)
                 include[idx] = any_include = true;
         }
         if (rc < 0) {
-            *problem = heap_printf("Invalid TLS protocol list \"%s\": aborting TLS session",
+            *problem = tlsp_aprintf("Invalid TLS protocol list \"%s\": aborting TLS session",
                                    protocols);
             st = *problem ? TLSP_INVAL : TLSP_NOMEM;
             goto out;
@@ -218,11 +197,11 @@ tlsp_tlsconf_protocols(const char *protocols, char **text, char **problem)
     if (hi < 0)
         *text = tlsp_strdup("no TLS version (every handshake fails)");
     else if (hi == lo)
-        *text = heap_printf("%s only", protos[hi].name);
+        *text = tlsp_aprintf("%s only", protos[hi].name);
     else if (hi == (int)N_PROTOS - 1)
-        *text = heap_printf("%s or later", protos[lo].name);
+        *text = tlsp_aprintf("%s or later", protos[lo].name);
     else
-        *text = heap_printf("%s to %s", protos[lo].name, protos[hi].name);
+        *text = tlsp_aprintf("%s to %s", protos[lo].name, protos[hi].name);
     if (*text == NULL)
         st = TLSP_NOMEM;
 out:
@@ -276,10 +255,10 @@ tlsp_tlsconf_fingerprints(const char *values, const char *delims, struct tlsp_st
 
         if (strlen(v) > 3 * EVP_MAX_MD_SIZE)
             st = tlsp_strvec_push_owned(warnings,
-                                        heap_printf("malformed fingerprint value: %.100s...", v));
+                                        tlsp_aprintf("malformed fingerprint value: %.100s...", v));
         else if (!valid_hex_digest(v))
             st = tlsp_strvec_push_owned(warnings,
-                                        heap_printf("malformed fingerprint value: %.384s", v));
+                                        tlsp_aprintf("malformed fingerprint value: %.384s", v));
         else
             st = tlsp_strvec_push(good, v);
         if (st != TLSP_OK)
@@ -313,7 +292,7 @@ tlsp_tlsconf_load_tafile(const char *path, unsigned *n_anchors, char **warning)
     *warning = NULL;
     ERR_clear_error();
     if ((bp = BIO_new_file(path, "r")) == NULL) {
-        *warning = heap_printf("error opening trust anchor file: %s: %s", path, strerror(errno));
+        *warning = tlsp_aprintf("error opening trust anchor file: %s: %s", path, strerror(errno));
         ERR_clear_error();
         return *warning ? TLSP_INVAL : TLSP_NOMEM;
     }
@@ -348,7 +327,7 @@ tlsp_tlsconf_load_tafile(const char *path, unsigned *n_anchors, char **warning)
     ERR_clear_error();
     *n_anchors = count;
     if (errtype) {
-        *warning = heap_printf("error reading: %s: malformed trust-anchor %s", path, errtype);
+        *warning = tlsp_aprintf("error reading: %s: malformed trust-anchor %s", path, errtype);
         return *warning ? TLSP_INVAL : TLSP_NOMEM;
     }
     if (ERR_GET_REASON(last) == PEM_R_NO_START_LINE && count > 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "str.h"
 
 char *
@@ -155,4 +156,51 @@ tlsp_ends_with(const char *s, const char *suffix)
     size_t a = strlen(s), b = strlen(suffix);
 
     return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+char *
+tlsp_vaprintf(const char *fmt, va_list ap)
+{
+    struct tlsp_buf b;
+
+    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
+    if (tlsp_buf_vprintf(&b, fmt, ap) != TLSP_OK) {
+        tlsp_buf_fini(&b);
+        return NULL;
+    }
+    return tlsp_buf_steal(&b);
+}
+
+char *
+tlsp_aprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = tlsp_vaprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+enum tlsp_status
+tlsp_set_str(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = NULL;
+    if (src == NULL)
+        return TLSP_OK;
+    *dst = tlsp_strdup(src);
+    return *dst ? TLSP_OK : TLSP_NOMEM;
+}
+
+bool
+tlsp_all_digits(const char *s)
+{
+    if (*s == 0)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
 }

@@ -8,6 +8,7 @@
 #ifndef TLSP_UTIL_STR_H
 #define TLSP_UTIL_STR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,6 +45,23 @@ char *tlsp_path_join(const char *dir, const char *name);
  */
 enum tlsp_status tlsp_read_file(const char *path, size_t limit, char **data,
                                 size_t *len) TLSP_MUST_CHECK;
+
+/*
+ * tlsp_aprintf / tlsp_vaprintf - printf into a new heap string (at most
+ * TLSP_BUF_TEXT_LIMIT bytes); the caller frees it. NULL on out of memory
+ * or when the text would exceed the limit.
+ */
+char *tlsp_aprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *tlsp_vaprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/*
+ * tlsp_set_str - replace *dst (freed) with a heap copy of src, or NULL when
+ * src is NULL. Returns TLSP_OK or TLSP_NOMEM (*dst is then NULL).
+ */
+enum tlsp_status tlsp_set_str(char **dst, const char *src) TLSP_MUST_CHECK;
+
+/* tlsp_all_digits - s is non-empty and only ASCII digits (Postfix alldig()). */
+bool tlsp_all_digits(const char *s);
 
 /* tlsp_ends_with - whether s ends with suffix. */
 bool tlsp_ends_with(const char *s, const char *suffix);
