@@ -2,12 +2,15 @@
  * hostname.c - host name and next-hop syntax, as Postfix checks it
  */
 #include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hostname.h"
 #include "idna.h"
 #include "util/str.h"
+#include "util/strvec.h"
 
 static bool
 is_alnum(int ch)
@@ -209,4 +212,38 @@ tlsp_nexthop_split(const char *dest, struct tlsp_nexthop *nh)
     if (nh->literal && strchr(nh->host, ':'))
         nh->ipv6 = true;
     return TLSP_OK;
+}
+
+int
+tlsp_service_port(const char *service, const char *known_tcp_ports)
+{
+    struct tlsp_strvec entries;
+    struct servent *se;
+    int port = -1;
+    size_t i;
+
+    if (tlsp_all_digits(service)) {
+        long p = strlen(service) <= 5 ? strtol(service, NULL, 10) : 0;
+
+        return p > 0 && p < 65536 ? (int)p : -1;
+    }
+    tlsp_strvec_init(&entries);
+    if (known_tcp_ports && tlsp_strvec_split(&entries, known_tcp_ports, TLSP_COMMA_SP) == TLSP_OK) {
+        for (i = 0; i < entries.n && port < 0; i++) {
+            struct tlsp_strvec names;
+            size_t k;
+
+            tlsp_strvec_init(&names);
+            if (tlsp_strvec_split(&names, entries.v[i], "=") == TLSP_OK && names.n >= 2 &&
+                tlsp_all_digits(names.v[names.n - 1]))
+                for (k = 0; k + 1 < names.n; k++)
+                    if (strcmp(names.v[k], service) == 0)
+                        port = (int)strtol(names.v[names.n - 1], NULL, 10);
+            tlsp_strvec_fini(&names);
+        }
+    }
+    tlsp_strvec_fini(&entries);
+    if (port < 0 && (se = getservbyname(service, "tcp")) != NULL)
+        port = ntohs((uint16_t)se->s_port);
+    return port > 0 && port < 65536 ? port : -1;
 }

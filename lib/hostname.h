@@ -60,6 +60,14 @@ struct tlsp_nexthop {
  *       TLSP_NOMEM.
  * Source: Postfix host_port(), smtp_connect_inet().
  */
+/*
+ * tlsp_service_port - a TCP port number from a port or service text, as
+ *       Postfix's find_inet_port() resolves it: a number, a name in
+ *       known_tcp_ports ("lmtp=24, smtp=25, smtps=submissions=465, ..."),
+ *       then getservbyname(). Returns 1..65535, or -1 when unknown.
+ */
+int tlsp_service_port(const char *service, const char *known_tcp_ports);
+
 enum tlsp_status tlsp_nexthop_split(const char *dest, struct tlsp_nexthop *nh) TLSP_MUST_CHECK;
 void tlsp_nexthop_fini(struct tlsp_nexthop *nh);
 

@@ -130,12 +130,8 @@ tlsp_maps_open(struct tlsp_maps *maps, const char *title, const char *value, uns
                 e.text = (char *)reason + strlen(" is unavailable. ");
                 e.file = NULL;
                 st = push_line(log, &e);
-                if (st == TLSP_OK)
-                    st = tlsp_diag_add(diag, TLSP_SEV_WARNING, NULL, 0, "%s", m->text);
             } else {
                 st = push_line(log, m);
-                if (st == TLSP_OK)
-                    st = tlsp_diag_add(diag, m->sev, m->file, m->line, "%s", m->text);
             }
         }
         tlsp_diag_fini(&d);
@@ -168,6 +164,16 @@ tlsp_maps_find(struct tlsp_maps *maps, const char *key, bool partial, const char
             continue;
         tlsp_diag_init(&d);
         st = tlsp_map_lookup(m, key, value, hit, &d);
+        if (st == TLSP_UNSUPPORTED) {
+            /* Postfix would ask a server (socketmap, SQL, LDAP ...) whose
+             * answer tlspolicy cannot know: say so, do not guess. */
+            st2 = tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
+                                "%s: %s: tlspolicy does not read %s: tables yet, so it cannot "
+                                "predict this lookup",
+                                maps->title, tlsp_map_spec(m), tlsp_map_type(m));
+            tlsp_diag_fini(&d);
+            return st2 == TLSP_OK ? TLSP_UNSUPPORTED : st2;
+        }
         for (k = 0; k < d.n_msgs && st2 == TLSP_OK; k++) {
             if (d.msgs[k].sev == TLSP_SEV_NOTE)
                 st2 = tlsp_diag_add(diag, TLSP_SEV_NOTE, d.msgs[k].file, d.msgs[k].line, "%s",
@@ -178,17 +184,6 @@ tlsp_maps_find(struct tlsp_maps *maps, const char *key, bool partial, const char
         tlsp_diag_fini(&d);
         if (st2 != TLSP_OK)
             return st2;
-        if (st == TLSP_UNSUPPORTED) {
-            /* What Postfix does depends on the server behind the table: we
-             * cannot tell whether it answers. Count it as a lookup error,
-             * which is what Postfix does when the server is unreachable. */
-            if ((st2 = tlsp_diag_add(diag, TLSP_SEV_NOTE, NULL, 0,
-                                     "%s: tlspolicy does not read %s tables yet; it counts the "
-                                     "lookup as failed",
-                                     maps->title, tlsp_map_type(m))) != TLSP_OK)
-                return st2;
-            st = TLSP_RETRY;
-        }
         if (st == TLSP_OK && **value == 0) {
             *value = NULL;
             if (step && (st2 = step(step_ctx, key, tlsp_map_spec(m), TLSP_RETRY)) != TLSP_OK)

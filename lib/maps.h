@@ -68,7 +68,8 @@ void tlsp_maps_fini(struct tlsp_maps *maps);
  *                for \"KEY\"", the empty-result warnings, ...).
  *       diag     tlspolicy's notes (a table type it does not read).
  * Returns TLSP_OK (found), TLSP_NOTFOUND, TLSP_RETRY (a lookup error, or an
- *       empty result: Postfix's maps->error), TLSP_LIMIT, TLSP_NOMEM.
+ *       empty result: Postfix's maps->error), TLSP_UNSUPPORTED (a table type
+ *       tlspolicy does not read: diag says which), TLSP_LIMIT, TLSP_NOMEM.
  */
 enum tlsp_status tlsp_maps_find(struct tlsp_maps *maps, const char *key, bool partial,
                                 const char **value, struct tlsp_map_hit *hit, size_t *which,

@@ -35,6 +35,7 @@ struct pctx {
     bool lmtp;
     struct tlsp_strvec log;
     struct tlsp_strvec later;
+    struct tlsp_strvec notes;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -64,21 +65,50 @@ plog(struct pctx *c, const char *fmt, ...)
     return st;
 }
 
-/* plater - a problem Postfix only finds at the handshake */
+/*
+ * doom - a valid policy with which every delivery attempt still fails:
+ * record what Postfix writes for the first such problem, and the sentence.
+ */
 static enum tlsp_status
-plater(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+doom(struct pctx *c, const char *dsn, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static enum tlsp_status
-plater(struct pctx *c, const char *fmt, ...)
+doom(struct pctx *c, const char *dsn, const char *reason, const char *fmt, ...)
 {
     va_list ap;
     enum tlsp_status st;
 
+    if (!c->pol->doomed) {
+        c->pol->doomed = true;
+        if ((st = tlsp_set_str(&c->pol->doomed_dsn, dsn)) != TLSP_OK ||
+            (st = tlsp_set_str(&c->pol->doomed_reason, reason)) != TLSP_OK)
+            return st;
+    }
     va_start(ap, fmt);
     st = vpush(&c->later, fmt, ap);
     va_end(ap);
     return st;
 }
+
+/* pnote - a remark that may matter at the handshake but need not fail it */
+static enum tlsp_status
+pnote(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static enum tlsp_status
+pnote(struct pctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    enum tlsp_status st;
+
+    va_start(ap, fmt);
+    st = vpush(&c->notes, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+#define HANDSHAKE_FAILURE "Cannot start TLS: handshake failure"
+#define NOT_VERIFIED "Server certificate not verified"
 
 static enum tlsp_status
 set_attr(struct tlsp_attr *a, const char *value, enum tlsp_attr_source src, const char *param)
@@ -504,6 +534,10 @@ dane_config(struct pctx *c)
             if ((st = plog(c, "warning: %s: dns resolver options incompatible with %s TLS",
                            pol->dest, tlsp_level_name(pol->level))) != TLSP_OK)
                 return st;
+            pol->downgrade = tlsp_aprintf("dns resolver options incompatible with %s TLS",
+                                          tlsp_level_name(pol->level));
+            if (pol->downgrade == NULL)
+                return TLSP_NOMEM;
             goto incompatible;
         }
         tlsp_strvec_fini(&toks);
@@ -513,6 +547,8 @@ dane_config(struct pctx *c)
     if ((st = plog(c, "warning: %s: %s %s", pol->dest, tlsp_level_name(pol->level), why)) !=
         TLSP_OK)
         return st;
+    if ((pol->downgrade = tlsp_aprintf("%s %s", tlsp_level_name(pol->level), why)) == NULL)
+        return TLSP_NOMEM;
 incompatible:
     if (pol->level == TLSP_LEVEL_DANE) {
         pol->level = TLSP_LEVEL_MAY;
@@ -695,9 +731,10 @@ fill_ciphers(struct pctx *c)
     st = tlsp_tlsconf_cipherlist(pol->ciphers.value, grade_list, pol->exclusions,
                                  &pol->cipherlist, &problem);
     if (st == TLSP_INVAL) {
-        st = plater(c, "%s: every connection fails with \"Cannot start TLS: handshake failure\" "
-                       "after STARTTLS",
-                    problem);
+        st = doom(c, "4.7.5", HANDSHAKE_FAILURE,
+                  "after STARTTLS Postfix logs \"warning: HOST[ADDR]:PORT: %s\" and gives up: "
+                  "dsn=4.7.5 (" HANDSHAKE_FAILURE ")",
+                  problem);
         free(problem);
     }
 out:
@@ -722,12 +759,20 @@ fill_protocols(struct pctx *c)
             (st = set_attr(&pol->protocols, v, TLSP_ATTR_PARAM, name)) != TLSP_OK)
             return st;
     }
-    st = tlsp_tlsconf_protocols(pol->protocols.value, &pol->protocols_text, &problem);
+    /* Postfix raises the OpenSSL security level to 1 at the levels that
+     * check certificates; OpenSSL 3 allows TLS 1.0 and 1.1 at level 0 only. */
+    st = tlsp_tlsconf_protocols(pol->protocols.value, tlsp_level_must_match(pol->level),
+                                &pol->protocols_text, &problem);
     if (st == TLSP_INVAL) {
-        st = plater(c, "%s: every connection fails with \"Cannot start TLS: handshake failure\" "
-                       "after STARTTLS",
-                    problem);
+        st = doom(c, "4.7.5", HANDSHAKE_FAILURE,
+                  "after STARTTLS Postfix logs \"warning: HOST[ADDR]:PORT: %s\": dsn=4.7.5 "
+                  "(" HANDSHAKE_FAILURE ")",
+                  problem);
         free(problem);
+    } else if (st == TLSP_OK && strncmp(pol->protocols_text, "no TLS version", 14) == 0) {
+        st = doom(c, "4.7.5", HANDSHAKE_FAILURE,
+                  "the protocol list leaves no TLS version OpenSSL can use: every handshake "
+                  "fails, dsn=4.7.5 (" HANDSHAKE_FAILURE ")");
     }
     return st;
 }
@@ -816,6 +861,7 @@ fill_fingerprints(struct pctx *c, struct tlsp_policy_entry *e)
     }
     {
         unsigned want = tlsp_tlsconf_digest_len(digest);
+        size_t unusable = 0;
 
         for (i = 0; i < good.n; i++) {
             const char *p;
@@ -824,13 +870,21 @@ fill_fingerprints(struct pctx *c, struct tlsp_policy_entry *e)
             for (p = good.v[i]; *p; p++)
                 if (*p != ':')
                     hex++;
-            if (want == 0 || hex / 2 != want)
-                if ((st = plater(c,
-                                 "fingerprint %s is not a %s digest (%u bytes): Postfix drops it "
-                                 "at the handshake as \"unusable TLSA RR: 3 1 255 ...\"",
-                                 good.v[i], digest, want)) != TLSP_OK)
-                    goto out;
+            if (want != 0 && hex / 2 == want)
+                continue;
+            unusable++;
+            if ((st = pnote(c,
+                            "fingerprint %s is not a %s digest (%u bytes): at the handshake "
+                            "Postfix drops it as \"unusable TLSA RR: 3 1 255 ...\"",
+                            good.v[i], digest, want)) != TLSP_OK)
+                goto out;
         }
+        if (unusable == good.n &&
+            (st = doom(c, "4.7.5", NOT_VERIFIED,
+                       "no fingerprint is a %s digest: Postfix logs \"all fingerprints "
+                       "unusable\", verification fails, dsn=4.7.5 (" NOT_VERIFIED ")",
+                       digest)) != TLSP_OK)
+            goto out;
     }
     st = strvec_to_array(&good, &pol->fingerprints, &pol->n_fingerprints);
 out:
@@ -934,6 +988,54 @@ out:
     return st;
 }
 
+/*
+ * check_verifiable - verify/secure: whether anything can be trusted and any
+ * reference name can match, before any server is asked.
+ */
+static enum tlsp_status
+check_verifiable(struct pctx *c)
+{
+    struct tlsp_policy *pol = c->pol;
+    char name[PARAM_NAME_MAX], name2[PARAM_NAME_MAX];
+    const char *cafile = "", *capath = "";
+    enum tlsp_status st;
+    size_t i, usable = 0, ips = 0, hosts = 0;
+
+    if (pol->tafile.value == NULL || *pol->tafile.value == 0) {
+        if ((st = getp(c, "tls_CAfile", &cafile, name, sizeof(name))) != TLSP_OK ||
+            (st = getp(c, "tls_CApath", &capath, name2, sizeof(name2))) != TLSP_OK)
+            return st;
+        if (*cafile == 0 && *capath == 0 &&
+            (st = doom(c, "4.7.5", NOT_VERIFIED,
+                       "neither %s nor %s is set: Postfix then trusts no CA at all (not even "
+                       "OpenSSL's default store), no chain verifies, dsn=4.7.5 (" NOT_VERIFIED
+                       ")",
+                       name, name2)) != TLSP_OK)
+            return st;
+    }
+    for (i = 0; i < pol->n_refs; i++) {
+        const struct tlsp_refname *r = &pol->refs[i];
+
+        if (r->skipped)
+            continue;
+        usable++;
+        if (r->ip)
+            ips++;
+        else if (r->name)
+            hosts++;
+    }
+    if (usable == 0)
+        return doom(c, "4.7.5", NOT_VERIFIED,
+                    "no usable match name: Postfix logs \"warning: HOST[ADDR]:PORT: could not "
+                    "configure peer name checks\" and verification fails, dsn=4.7.5 ("
+                    NOT_VERIFIED ")");
+    if (ips > 0 && hosts > 0)
+        return pnote(c, "the match list mixes an IP address with host names: OpenSSL then "
+                        "requires the certificate to match both (an iPAddress name and a DNS "
+                        "name), which certificates practically never do");
+    return TLSP_OK;
+}
+
 /* ---- request parsing -------------------------------------------------------- */
 
 static enum tlsp_status
@@ -978,14 +1080,18 @@ parse_request(struct pctx *c, const struct tlsp_policy_request *req)
     st = tlsp_set_str(&pol->nexthop, nh.host);
     pol->port = req->lmtp ? 24 : 25;
     if (nh.port) {
-        char *end;
-        long p = strtol(nh.port, &end, 10);
+        const char *known;
+        int p;
 
-        if (*end == 0 && p > 0 && p < 65536)
+        if (tlsp_cf_get(c->cf, "known_tcp_ports", &known, NULL) != TLSP_OK)
+            known = "";
+        if ((p = tlsp_service_port(nh.port, known)) > 0)
             pol->port = (unsigned)p;
     }
     if (st == TLSP_OK && pol->host == NULL && nh.bracket)
         st = tlsp_set_str(&pol->host, nh.host);
+    /* LMTP and bracketed next hops use address records only. */
+    pol->mx_lookup = !nh.bracket && !req->lmtp;
     tlsp_nexthop_fini(&nh);
     return st;
 }
@@ -1054,6 +1160,11 @@ tlsp_policy_fini(struct tlsp_policy *pol)
     free(pol->reason);
     free_array(pol->log, pol->n_log);
     free_array(pol->later, pol->n_later);
+    free_array(pol->notes, pol->n_notes);
+    free_array(pol->other_attrs, pol->n_other_attrs);
+    free(pol->downgrade);
+    free(pol->doomed_dsn);
+    free(pol->doomed_reason);
     memset(pol, 0, sizeof(*pol));
 }
 
@@ -1097,6 +1208,7 @@ tlsp_policy_resolve(struct tlsp_cf *cf, const struct tlsp_policy_request *req,
     c.lmtp = req->lmtp;
     tlsp_strvec_init(&c.log);
     tlsp_strvec_init(&c.later);
+    tlsp_strvec_init(&c.notes);
     tlsp_policy_entry_init(&e);
     pol->table_level = TLSP_LEVEL_NOTFOUND;
 
@@ -1167,12 +1279,25 @@ tlsp_policy_resolve(struct tlsp_cf *cf, const struct tlsp_policy_request *req,
                                    &wrapper, diag)) != TLSP_OK)
             goto out;
         if (wrapper &&
-            (st = plater(&c, "%s = yes requires level encrypt or stronger: Postfix skips every "
-                             "server with \"warning: smtp_tls_wrappermode requires "
-                             "\"smtp_tls_security_level = encrypt\" (or stronger)\" and defers "
-                             "the mail with 4.3.0 \"server unavailable or unable to receive "
-                             "mail\"",
-                         name)) != TLSP_OK)
+            (st = doom(&c, "4.3.0", "server unavailable or unable to receive mail",
+                       "%s = yes needs level encrypt or stronger: Postfix skips every server "
+                       "(\"warning: smtp_tls_wrappermode requires \"smtp_tls_security_level = "
+                       "encrypt\" (or stronger)\") and defers the mail: dsn=4.3.0, relay=none "
+                       "(server unavailable or unable to receive mail)",
+                       name)) != TLSP_OK)
+            goto out;
+    }
+    if (pol->port == 465 && pol->level > TLSP_LEVEL_NONE) {
+        bool wrapper = false;
+
+        if ((st = tlsp_cf_get_bool(cf, param_name(&c, "tls_wrappermode", name, sizeof(name)),
+                                   &wrapper, diag)) != TLSP_OK)
+            goto out;
+        if (!wrapper &&
+            (st = pnote(&c, "port 465 is SMTPS: Postfix logs \"SMTPS wrappermode (TCP port 465) "
+                            "requires setting \"smtp_tls_wrappermode = yes\", and "
+                            "\"smtp_tls_security_level = encrypt\" (or stronger)\" and waits for "
+                            "a greeting the server does not send")) != TLSP_OK)
             goto out;
     }
     switch (pol->level) {
@@ -1183,6 +1308,8 @@ tlsp_policy_resolve(struct tlsp_cf *cf, const struct tlsp_policy_request *req,
     case TLSP_LEVEL_SECURE:
         if ((st = fill_match(&c, &e)) == TLSP_OK)
             st = fill_tafiles(&c, &e);
+        if (st == TLSP_OK && pol->level != TLSP_LEVEL_INVALID)
+            st = check_verifiable(&c);
         break;
     default:
         break;
@@ -1193,11 +1320,16 @@ out:
 
         if (st2 == TLSP_OK)
             st2 = strvec_to_array(&c.later, &pol->later, &pol->n_later);
+        if (st2 == TLSP_OK)
+            st2 = strvec_to_array(&c.notes, &pol->notes, &pol->n_notes);
+        if (st2 == TLSP_OK)
+            st2 = strvec_to_array(&e.other, &pol->other_attrs, &pol->n_other_attrs);
         if (st2 != TLSP_OK)
             st = st2;
     }
     tlsp_strvec_fini(&c.log);
     tlsp_strvec_fini(&c.later);
+    tlsp_strvec_fini(&c.notes);
     tlsp_policy_entry_fini(&e);
     return st;
 }

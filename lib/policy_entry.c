@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hostname.h"
 #include "policy_entry.h"
@@ -22,6 +23,7 @@ tlsp_policy_entry_init(struct tlsp_policy_entry *e)
     tlsp_strvec_init(&e->match);
     tlsp_strvec_init(&e->tafiles);
     tlsp_strvec_init(&e->ignored);
+    tlsp_strvec_init(&e->other);
 }
 
 void
@@ -35,6 +37,7 @@ tlsp_policy_entry_fini(struct tlsp_policy_entry *e)
     tlsp_strvec_fini(&e->match);
     tlsp_strvec_fini(&e->tafiles);
     tlsp_strvec_fini(&e->ignored);
+    tlsp_strvec_fini(&e->other);
     tlsp_policy_entry_init(e);
 }
 
@@ -277,6 +280,13 @@ tlsp_policy_entry_parse(const char *value, const struct tlsp_version *version,
             ext_failure = ext_other = true;
         } else {
             st = invalid(e, "invalid attribute name: \"%s\"", name);
+        }
+        if (st == TLSP_OK && e->level != TLSP_LEVEL_INVALID &&
+            (tlsp_strcaseeq(name, "enable_rpk") || strncasecmp(name, "policy_", 7) == 0 ||
+             tlsp_strcaseeq(name, "mx_host_pattern"))) {
+            char *kv = tlsp_aprintf("%s=%s", name, val);
+
+            st = tlsp_strvec_push_owned(&e->other, kv);
         }
         free(copy);
         if (st != TLSP_OK || e->level == TLSP_LEVEL_INVALID)

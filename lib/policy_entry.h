@@ -35,6 +35,8 @@ struct tlsp_policy_entry {
     struct tlsp_strvec match;   /* split elements, in order */
     struct tlsp_strvec tafiles;
     struct tlsp_strvec ignored; /* tokens ignored at level none (each warned) */
+    struct tlsp_strvec other;   /* accepted "name=value" attributes not modelled
+                                   (enable_rpk, policy_* of 3.10) */
     char *warning;          /* why the entry is invalid, or NULL */
 };
 

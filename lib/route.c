@@ -609,8 +609,8 @@ transport_lookup(struct rctx *c, const char *addr, const char *domain, struct tl
     if (t.error) {
         c->rt->failed = true;
         st = set_owned(&c->rt->failure,
-                       tlsp_aprintf("transport_maps lookup failure: Postfix defers the mail "
-                                   "(\"4.3.0 address resolver failure\")"));
+                       tlsp_strdup("transport_maps lookup failure: dsn=4.3.0, status=deferred "
+                                   "(address resolver failure)"));
         goto out;
     }
     if (st == TLSP_OK) {
@@ -725,6 +725,8 @@ resolve_addr(struct rctx *c, const char *sender)
         split_transport(v, &h->transport, &h->nexthop);
         if (h->nexthop && *h->nexthop == 0)
             st = tlsp_set_str(&h->nexthop, domain);
+        else
+            st = tlsp_set_str(&h->nexthop_why, "the next hop in local_transport");
         if (st == TLSP_OK)
             st = tlsp_set_str(&h->transport_why, "local_transport");
         if (st == TLSP_OK)
@@ -759,6 +761,8 @@ resolve_addr(struct rctx *c, const char *sender)
         split_transport(v, &h->transport, &h->nexthop);
         if (h->nexthop && *h->nexthop == 0)
             st = tlsp_set_str(&h->nexthop, domain);
+        else
+            st = tlsp_set_str(&h->nexthop_why, "the next hop in virtual_transport");
         if (st == TLSP_OK)
             st = tlsp_set_str(&h->transport_why, "virtual_transport");
         if (st == TLSP_OK)
@@ -972,6 +976,47 @@ content_filter(struct rctx *c)
     return hop_finish(c, &rt->filter);
 }
 
+/*
+ * check_port - an explicit next hop's port must be a number or a TCP
+ * service name, else Postfix cannot connect; a "name:rest" that names no
+ * master.cf service is read as host:port, which is often a typo.
+ */
+static enum tlsp_status
+check_port(struct rctx *c, const char *dest, const struct tlsp_hop *h)
+{
+    struct tlsp_nexthop nh;
+    enum tlsp_status st;
+    const char *nexthop = h->nexthop;
+    const char *known;
+
+    if (strncmp(nexthop, "inet:", 5) == 0)
+        nexthop += 5;
+    else if (strncmp(nexthop, "unix:", 5) == 0)
+        return TLSP_OK;
+    if (strpbrk(nexthop, ", \t") != NULL)
+        return TLSP_OK; /* a list: each element is checked when it is used */
+    if ((st = tlsp_nexthop_split(nexthop, &nh)) != TLSP_OK) {
+        if (st == TLSP_INVAL)
+            tlsp_diag_add(c->diag, TLSP_SEV_ERROR, NULL, 0,
+                          "\"%s\" is not a next hop ([host], [host]:port, domain, domain:port)",
+                          dest);
+        return st;
+    }
+    if (tlsp_cf_get(c->cf, "known_tcp_ports", &known, NULL) != TLSP_OK)
+        known = "";
+    if (nh.port && tlsp_service_port(nh.port, known) < 0) {
+        tlsp_diag_add(c->diag, TLSP_SEV_ERROR, NULL, 0,
+                      "\"%s\": \"%s\" is neither a port number nor a TCP service name%s", dest,
+                      nh.port,
+                      nh.bracket ? ""
+                                 : " (and the part before ':' names no master.cf service, so "
+                                   "this is not transport:nexthop either)");
+        st = TLSP_INVAL;
+    }
+    tlsp_nexthop_fini(&nh);
+    return st;
+}
+
 enum tlsp_status
 tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
                    struct tlsp_route *rt, struct tlsp_diag *diag)
@@ -1030,11 +1075,15 @@ tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
             if (left == NULL)
                 return TLSP_NOMEM;
             if (tlsp_cf_service(cf, left, "unix") != NULL) {
+                if (req->transport && strcmp(req->transport, left) != 0)
+                    tlsp_diag_add(diag, TLSP_SEV_WARNING, NULL, 0,
+                                  "-T %s ignored: the destination names the transport %s",
+                                  req->transport, left);
                 st = tlsp_set_str(&h->transport, left);
                 if (st == TLSP_OK)
                     st = tlsp_set_str(&h->nexthop, colon + 1);
                 if (st == TLSP_OK)
-                    st = tlsp_set_str(&h->transport_why, "the destination given (transport:nexthop)");
+                    st = tlsp_set_str(&h->transport_why, "named in the destination");
                 free(left);
                 if (st != TLSP_OK)
                     goto out;
@@ -1057,6 +1106,8 @@ tlsp_route_resolve(struct tlsp_cf *cf, const struct tlsp_route_request *req,
                 goto out;
         }
         if ((st = tlsp_set_str(&h->nexthop_why, "the destination given")) != TLSP_OK)
+            goto out;
+        if ((st = check_port(&c, dest, h)) != TLSP_OK)
             goto out;
         st = hop_finish(&c, h);
         goto out;

@@ -137,7 +137,7 @@ parse_bound(const char *tok, int *version)
 }
 
 enum tlsp_status
-tlsp_tlsconf_protocols(const char *protocols, char **text, char **problem)
+tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text, char **problem)
 {
     struct tlsp_strvec toks;
     enum tlsp_status st;
@@ -145,6 +145,8 @@ tlsp_tlsconf_protocols(const char *protocols, char **text, char **problem)
     int floor = 0, ceiling = 0;
     int lo = -1, hi = -1;
     size_t i;
+    bool below_floor = false;
+    const char *why_floor = "";
 
     *text = NULL;
     *problem = NULL;
@@ -187,6 +189,10 @@ tlsp_tlsconf_protocols(const char *protocols, char **text, char **problem)
             on = false;
         if (ceiling && protos[i].version > ceiling)
             on = false;
+        if (on && seclevel1 && protos[i].version < TLS1_2_VERSION) {
+            below_floor = true;
+            on = false;
+        }
         if (on && hi < 0)
             hi = lo = (int)i;
         else if (on && lo == (int)i + 1)
@@ -194,14 +200,17 @@ tlsp_tlsconf_protocols(const char *protocols, char **text, char **problem)
         else if (hi >= 0 && !on)
             break;
     }
+    if (below_floor && (hi < 0 || lo == 4))
+        why_floor = " (OpenSSL 3 allows TLSv1 and TLSv1.1 only at security level 0; Postfix uses "
+                    "level 1 here)";
     if (hi < 0)
-        *text = tlsp_strdup("no TLS version (every handshake fails)");
+        *text = tlsp_aprintf("no TLS version (every handshake fails)%s", why_floor);
     else if (hi == lo)
-        *text = tlsp_aprintf("%s only", protos[hi].name);
+        *text = tlsp_aprintf("%s only%s", protos[hi].name, why_floor);
     else if (hi == (int)N_PROTOS - 1)
-        *text = tlsp_aprintf("%s or later", protos[lo].name);
+        *text = tlsp_aprintf("%s or later%s", protos[lo].name, why_floor);
     else
-        *text = tlsp_aprintf("%s to %s", protos[lo].name, protos[hi].name);
+        *text = tlsp_aprintf("%s to %s%s", protos[lo].name, protos[hi].name, why_floor);
     if (*text == NULL)
         st = TLSP_NOMEM;
 out:

@@ -45,13 +45,16 @@ const char *tlsp_tlsconf_grade_param(const char *grade);
  * tlsp_tlsconf_protocols - check a protocol list and describe what it allows
  *
  * In:   protocols  e.g. ">=TLSv1", "!SSLv2, !SSLv3", "TLSv1.2:TLSv1.3".
+ *       seclevel1  the session runs at OpenSSL security level 1 (Postfix's
+ *                  levels that check certificates): OpenSSL 3 then refuses
+ *                  TLSv1 and TLSv1.1, and the text says so.
  * Out:  text       heap description: "TLSv1 to TLSv1.3", "TLSv1.3 only",
  *                  "no TLS version" (OpenSSL's contiguous range).
  *       problem    on TLSP_INVAL, heap text of Postfix's warning, e.g.
  *                  "Invalid TLS protocol list \"bogus\": aborting TLS session".
  * Returns TLSP_OK, TLSP_INVAL, TLSP_NOMEM.
  */
-enum tlsp_status tlsp_tlsconf_protocols(const char *protocols, char **text,
+enum tlsp_status tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text,
                                         char **problem) TLSP_MUST_CHECK;
 
 /*

@@ -73,7 +73,7 @@ tlsp_version_parse(const char *text, struct tlsp_version *v, struct tlsp_diag *d
     return TLSP_OK;
 bad:
     tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
-                  "\"%s\" is not a Postfix release number (expected X.Y.Z, e.g. 3.7.11)", text);
+                  "\"%s\" is not a Postfix release number (expected X.Y.Z or X.Y, e.g. 3.7.11)", text);
     return TLSP_INVAL;
 }
 

@@ -316,6 +316,17 @@ const char *tlsp_cf_name_at(const struct tlsp_cf *cf, size_t i);
  * service-defined) default for name. */
 bool tlsp_cf_has_default(const struct tlsp_cf *cf, const char *name);
 
+/*
+ * tlsp_cf_unused - warn about main.cf and -o names Postfix never uses
+ *
+ * A name that is not a Postfix parameter (built-in or per master.cf
+ * service) and is not referenced as $name in any value gets postconf's
+ * warning "unused parameter: NAME=VALUE", with file and line.
+ * Returns TLSP_OK or TLSP_NOMEM.
+ * Source: postconf(1), which warns the same way.
+ */
+enum tlsp_status tlsp_cf_unused(struct tlsp_cf *cf, struct tlsp_diag *diag) TLSP_MUST_CHECK;
+
 #ifdef __cplusplus
 }
 #endif

@@ -135,19 +135,37 @@ struct tlsp_policy {
     struct tlsp_attr tafile;     /* trust-anchor files (verify, secure) */
 
     bool dane_needs_dns;         /* dane/dane-only: the final level depends on DNS */
+    char *downgrade;             /* why a configured dane/dane-only level changed, e.g.
+                                    "dane configured with dnssec lookups disabled", or NULL */
     bool per_site_host_pending;  /* smtp_tls_per_site also looks up the host name */
+    bool mx_lookup;              /* the next hop is looked up in DNS as a domain (MX) */
+    char **other_attrs;          /* "name=value" attributes the release accepts that tlspolicy
+                                    does not model (enable_rpk, the TLSRPT policy_* set) */
+    size_t n_other_attrs;
 
     /* Outcome when invalid. */
     char *dsn;                   /* e.g. "4.7.5" */
     char *reason;                /* e.g. "client TLS configuration problem" */
 
-    /* What Postfix logs for this policy, in order, with their prefix
-     * ("warning: ..."); and problems Postfix only detects at the handshake,
-     * each a complete sentence. */
-    char **log;
-    size_t n_log;
+    /* A valid policy with which every delivery attempt still fails, for a
+     * reason that needs no server to know: an invalid cipher grade or
+     * protocol list, nothing trusted at verify/secure, no usable
+     * fingerprint, wrapper mode below encrypt, reference names nothing can
+     * match. doomed_dsn/doomed_reason are what Postfix writes for the first
+     * of them; later[] describes each, a complete sentence. */
+    bool doomed;
+    char *doomed_dsn;
+    char *doomed_reason;
     char **later;
     size_t n_later;
+
+    /* What Postfix logs for this policy, in order, with their prefix
+     * ("warning: ..."); and remarks that may matter at the handshake but
+     * need not make it fail. */
+    char **log;
+    size_t n_log;
+    char **notes;
+    size_t n_notes;
 };
 
 /*
@@ -174,9 +192,12 @@ enum tlsp_status tlsp_policy_check_startup(struct tlsp_cf *cf, bool lmtp,
  *             tlsp_policy_fini() whatever the status.
  *       diag  notes about the tables opened (stale compiled tables,
  *             unavailable tables) and configuration warnings.
- * Returns TLSP_OK (the policy may still be INVALID: that is Postfix's
- *       answer, not an error of ours); TLSP_CONFIG when the service would
- *       not start (see tlsp_policy_check_startup()); TLSP_INVAL for a
+ * Returns TLSP_OK (the policy may still be INVALID or doomed: that is
+ *       Postfix's answer, not an error of ours); TLSP_CONFIG when the
+ *       service would not start (see tlsp_policy_check_startup());
+ *       TLSP_UNSUPPORTED when a policy table has a type tlspolicy does not
+ *       read (diag names it: the answer cannot be predicted); TLSP_LIMIT
+ *       when a table is beyond tlspolicy's size limits; TLSP_INVAL for a
  *       malformed request; TLSP_NOMEM.
  * Source: Postfix smtp/smtp_tls_policy.c policy_create(),
  *       tls_policy_lookup(), tls_policy_lookup_one(), tls_site_lookup(),

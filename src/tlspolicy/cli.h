@@ -20,9 +20,10 @@
 #include <tlspolicy/version.h>
 
 /* Exit statuses, the same for every subcommand. */
-#define EXIT_DELIVER 0 /* Postfix would deliver / the policy is valid */
-#define EXIT_DEFER 1   /* Postfix would defer or bounce */
-#define EXIT_USAGE 2   /* usage error, unreadable input, configuration that stops Postfix */
+#define EXIT_DELIVER 0 /* every TLS policy on the way is valid and usable */
+#define EXIT_DEFER 1   /* Postfix would defer the mail: TLS policy or routing failure */
+#define EXIT_USAGE 2   /* usage error, unreadable input, configuration that stops Postfix,
+                          or input tlspolicy cannot predict */
 
 struct cli_opts {
     const char *config_dir;     /* -c; NULL = /etc/postfix */
@@ -44,6 +45,9 @@ int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format
  * Prints fatal problems to stderr and returns NULL; messages are left in diag.
  */
 struct tlsp_cf *cli_load_cf(const struct cli_opts *o, struct tlsp_diag *diag);
+
+/* cli_put_safe - text with control characters shown as '?'. */
+void cli_put_safe(FILE *fp, const char *s);
 
 /* cli_print_diag - every message of diag, one per line, on fp (with prefix). */
 void cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent);

@@ -10,6 +10,11 @@
 
 #define SUB "policy"
 
+/* For print_fatal() in --json mode. */
+static bool json_mode;
+static const char *json_destination = "";
+static const struct cli_opts *json_opts;
+
 enum { OPT_SENDER = 1000, OPT_JSON, OPT_VERSION };
 
 static const struct option long_opts[] = {
@@ -45,6 +50,7 @@ struct hop_result {
     const char *problem; /* static text when no policy applies, else NULL */
     bool smtp;
     bool defer;
+    enum tlsp_status status; /* why the evaluation stopped, when it did */
 };
 
 static bool
@@ -77,8 +83,10 @@ evaluate_hop(struct tlsp_cf *cf, const struct tlsp_hop *hop, struct hop_result *
     if (!r->smtp)
         return EXIT_DELIVER;
     st = tlsp_cf_service_view(cf, hop->transport, &view, diag);
-    if (st != TLSP_OK)
+    if (st != TLSP_OK) {
+        r->status = st;
         return EXIT_USAGE;
+    }
     r->view = view;
     if ((r->evals = calloc(hop->n_dests ? hop->n_dests : 1, sizeof(*r->evals))) == NULL)
         return EXIT_USAGE;
@@ -92,11 +100,13 @@ evaluate_hop(struct tlsp_cf *cf, const struct tlsp_hop *hop, struct hop_result *
         st = tlsp_policy_resolve(view, &req, &r->evals[i].pol, diag);
         r->evals[i].have_pol = true;
         r->n_evals++;
-        if (st == TLSP_CONFIG || st == TLSP_INVAL || st == TLSP_NOMEM) {
+        if (st != TLSP_OK) {
+            r->status = st;
             rc = EXIT_USAGE;
             break;
         }
-        if (r->evals[i].pol.level == TLSP_LEVEL_INVALID && i < hop->n_dests - hop->n_fallback) {
+        if ((r->evals[i].pol.level == TLSP_LEVEL_INVALID || r->evals[i].pol.doomed) &&
+            i < hop->n_dests - hop->n_fallback) {
             r->defer = true;
             rc = EXIT_DEFER;
         }
@@ -117,7 +127,7 @@ hop_result_fini(struct hop_result *r)
 }
 
 /* Services in master.cf that clear content_filter for mail they receive. */
-static void
+static size_t
 print_filter_clearers(FILE *fp, struct tlsp_cf *cf)
 {
     size_t i, k, n = 0;
@@ -133,6 +143,7 @@ print_filter_clearers(FILE *fp, struct tlsp_cf *cf)
     }
     if (n == 0)
         fprintf(fp, "none in master.cf");
+    return n;
 }
 
 static const char *
@@ -184,10 +195,16 @@ print_text(FILE *fp, struct tlsp_cf *cf, const struct cli_opts *o, const char *d
                     "setting goes to the filter first;\n"
                     "  %-15s services that clear it: ",
                 "", "");
-        print_filter_clearers(fp, cf);
-        fprintf(fp, ".\n  %-15s tlspolicy assumes the filtered copy comes back through such a "
-                    "listener\n  %-15s and evaluates the delivery that follows.\n",
-                "", "");
+        if (print_filter_clearers(fp, cf) > 0)
+            fprintf(fp, ".\n  %-15s tlspolicy assumes the filtered copy comes back through such "
+                        "a listener\n  %-15s and evaluates the delivery that follows.\n",
+                    "", "");
+        else
+            fprintf(fp, ".\n  %-15s so filtered mail that comes back is filtered again (a mail "
+                        "loop) unless the\n  %-15s filter re-injects it in a way that skips "
+                        "content_filter; tlspolicy evaluates\n  %-15s the delivery that would "
+                        "follow such a return.\n",
+                    "", "", "");
     }
     fprintf(fp, "  %-15s transport %s (%s)\n", "delivery", h->transport,
             h->transport_why ? h->transport_why : "");
@@ -223,15 +240,21 @@ print_text(FILE *fp, struct tlsp_cf *cf, const struct cli_opts *o, const char *d
         cli_print_diag(fp, diag, "  ");
     }
     fprintf(fp, "\nVerdict: ");
-    if (rc == EXIT_DELIVER)
+    if (rc == EXIT_DELIVER && delivery->n_evals == 0 && filter->n_evals == 0) {
+        fprintf(fp, "no delivery over SMTP or LMTP, so no TLS policy applies (exit 0)\n");
+        return;
+    }
+    if (rc == EXIT_DELIVER) {
         fprintf(fp, "every TLS policy on the way is valid (exit 0)\n");
-    else if (rt->failed)
-        fprintf(fp, "Postfix defers the mail: %s (exit 1)\n", rt->failure);
-    else if (filter->defer || delivery->defer) {
+        return;
+    }
+    fprintf(fp, "Postfix defers the mail (exit 1)\n");
+    if (rt->failed)
+        fprintf(fp, "  routing: %s\n", rt->failure);
+    {
         const struct hop_result *hops[2] = {filter, delivery};
         size_t i, k;
 
-        fprintf(fp, "Postfix defers the mail (exit 1)\n");
         for (k = 0; k < 2; k++) {
             const struct hop_result *r = hops[k];
 
@@ -239,15 +262,18 @@ print_text(FILE *fp, struct tlsp_cf *cf, const struct cli_opts *o, const char *d
                 continue;
             if (r->problem)
                 fprintf(fp, "  %s: %s\n", r->role, r->problem);
-            for (i = 0; i < r->n_evals; i++)
-                if (r->evals[i].pol.level == TLSP_LEVEL_INVALID)
-                    fprintf(fp, "  %s to %s: dsn=%s, status=deferred (%s)\n", r->role,
-                            r->evals[i].pol.dest,
-                            r->evals[i].pol.dsn ? r->evals[i].pol.dsn : "4.7.5",
-                            r->evals[i].pol.reason ? r->evals[i].pol.reason : "");
+            for (i = 0; i < r->n_evals; i++) {
+                const struct tlsp_policy *p = &r->evals[i].pol;
+
+                if (p->level == TLSP_LEVEL_INVALID)
+                    fprintf(fp, "  %s to %s: dsn=%s, relay=none, status=deferred (%s)\n",
+                            r->role, p->dest, p->dsn ? p->dsn : "4.7.5",
+                            p->reason ? p->reason : "");
+                else if (p->doomed)
+                    fprintf(fp, "  %s to %s: every attempt: dsn=%s, status=deferred (%s)\n",
+                            r->role, p->dest, p->doomed_dsn, p->doomed_reason);
+            }
         }
-    } else {
-        fprintf(fp, "exit %d\n", rc);
     }
 }
 
@@ -311,6 +337,16 @@ print_fatal(const struct tlsp_diag *diag, const char *context)
 {
     size_t i;
 
+    if (json_mode) {
+        json_t *doc = cli_header_json("policy", json_destination, json_opts, NULL);
+
+        json_object_set_new(doc, "error", context ? json_string(context) : json_null());
+        json_object_set_new(doc, "messages", cli_diag_json(diag));
+        json_object_set_new(doc, "exit", json_integer(EXIT_USAGE));
+        cli_print_json(doc);
+        return EXIT_USAGE;
+    }
+
     for (i = 0; i < diag->n_msgs; i++) {
         char *line;
 
@@ -318,13 +354,34 @@ print_fatal(const struct tlsp_diag *diag, const char *context)
             continue;
         line = tlsp_diag_format(&diag->msgs[i]);
         if (line) {
-            fprintf(stderr, "tlspolicy policy: %s\n", line);
+            fputs("tlspolicy policy: ", stderr);
+            cli_put_safe(stderr, line);
+            fputc('\n', stderr);
             free(line);
         }
     }
     if (context)
         fprintf(stderr, "tlspolicy policy: %s\n", context);
     return EXIT_USAGE;
+}
+
+/* What a status that stops the command means for the user. */
+static const char *
+stop_context(enum tlsp_status st)
+{
+    switch (st) {
+    case TLSP_CONFIG:
+        return "the delivery agent stops at start-up with this configuration: the mail stays in "
+               "the queue";
+    case TLSP_UNSUPPORTED:
+        return "tlspolicy cannot predict what Postfix does here";
+    case TLSP_LIMIT:
+        return "an input is beyond tlspolicy's size limits; it does not guess";
+    case TLSP_NOMEM:
+        return "out of memory";
+    default:
+        return NULL;
+    }
 }
 
 int
@@ -349,6 +406,8 @@ cmd_policy(int argc, char **argv)
         return EXIT_USAGE;
     o.overrides = ovr;
     tlsp_diag_init(&diag);
+    json_opts = &o;
+    argv[0] = (char *)"tlspolicy policy"; /* for getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:o:T:h", long_opts, NULL)) != -1) {
         switch (c) {
@@ -369,7 +428,7 @@ cmd_policy(int argc, char **argv)
             o.sender = optarg;
             break;
         case OPT_JSON:
-            o.json = true;
+            o.json = json_mode = true;
             break;
         case OPT_VERSION:
             if (tlsp_version_parse(optarg, &o.version, &diag) != TLSP_OK) {
@@ -392,8 +451,12 @@ cmd_policy(int argc, char **argv)
                                                      : "exactly one DESTINATION, please");
         goto out;
     }
+    json_destination = argv[optind];
     if ((cf = cli_load_cf(&o, &diag)) == NULL) {
-        rc = print_fatal(&diag, "Postfix stops with this configuration; nothing is delivered");
+        rc = print_fatal(&diag, tlsp_diag_worst(&diag) == TLSP_SEV_FATAL
+                                    ? "Postfix stops with this configuration; nothing is "
+                                      "delivered"
+                                    : NULL);
         goto out;
     }
     memset(&req, 0, sizeof(req));
@@ -402,8 +465,7 @@ cmd_policy(int argc, char **argv)
     req.transport = o.transport;
     st = tlsp_route_resolve(cf, &req, &rt, &diag);
     if (st != TLSP_OK) {
-        rc = print_fatal(&diag, st == TLSP_CONFIG ? "Postfix stops with this configuration"
-                                                  : NULL);
+        rc = print_fatal(&diag, stop_context(st));
         goto out;
     }
     if (rt.failed)
@@ -412,8 +474,7 @@ cmd_policy(int argc, char **argv)
         rc2 = evaluate_hop(cf, &rt.filter, &filter, &diag);
         filter.role = "content filter";
         if (rc2 == EXIT_USAGE) {
-            rc = print_fatal(&diag, "the delivery agent stops at start-up with this "
-                                    "configuration: the mail stays in the queue");
+            rc = print_fatal(&diag, stop_context(filter.status));
             goto out;
         }
         if (rc2 > rc)
@@ -422,8 +483,7 @@ cmd_policy(int argc, char **argv)
     rc2 = evaluate_hop(cf, &rt.hop, &delivery, &diag);
     delivery.role = "delivery";
     if (rc2 == EXIT_USAGE) {
-        rc = print_fatal(&diag, "the delivery agent stops at start-up with this configuration: "
-                                "the mail stays in the queue");
+        rc = print_fatal(&diag, stop_context(delivery.status));
         goto out;
     }
     if (rc2 > rc)

@@ -1,9 +1,11 @@
 /*
  * common.c - configuration loading and message printing for every command
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -14,6 +16,14 @@ cli_load_cf(const struct cli_opts *o, struct tlsp_diag *diag)
     enum tlsp_status st;
     size_t i;
 
+    struct stat sb;
+
+    if (o->config_dir && stat(o->config_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
+                      "-c %s: not a directory (give the directory that holds main.cf)",
+                      o->config_dir);
+        return NULL;
+    }
     st = tlsp_cf_load(o->config_dir, &o->version, &cf, diag);
     if (st != TLSP_OK)
         return NULL;
@@ -22,6 +32,10 @@ cli_load_cf(const struct cli_opts *o, struct tlsp_diag *diag)
             tlsp_cf_free(cf);
             return NULL;
         }
+    }
+    if (tlsp_cf_unused(cf, diag) != TLSP_OK) {
+        tlsp_cf_free(cf);
+        return NULL;
     }
     return cf;
 }
@@ -45,6 +59,16 @@ seen_before(const struct tlsp_diag *diag, size_t i)
 }
 
 void
+cli_put_safe(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, fp);
+    }
+}
+
+void
 cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent)
 {
     size_t i;
@@ -55,9 +79,10 @@ cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent)
         if (seen_before(diag, i))
             continue;
         line = tlsp_diag_format(&diag->msgs[i]);
-
         if (line) {
-            fprintf(fp, "%s%s\n", indent, line);
+            fputs(indent, fp);
+            cli_put_safe(fp, line);
+            fputc('\n', fp);
             free(line);
         }
     }
@@ -95,8 +120,9 @@ cli_header(FILE *fp, const char *what, const struct cli_opts *o, struct tlsp_cf 
     const char *master_cf = cf ? tlsp_cf_master_cf_path(cf) : NULL;
 
     fprintf(fp, "%s\n", what);
-    fprintf(fp, "Emulating Postfix %s (Debian 12, OpenSSL 3)\n",
-            tlsp_version_format(&o->version, buf, sizeof(buf)));
+    fprintf(fp, "Emulating Postfix %s%s with OpenSSL 3\n",
+            tlsp_version_format(&o->version, buf, sizeof(buf)),
+            tlsp_version_cmp(&o->version, &tlsp_version_default) == 0 ? " (as in Debian 12)" : "");
     if (cf) {
         fprintf(fp, "Configuration: %s", tlsp_cf_dir(cf));
         if (main_cf && master_cf)

@@ -30,8 +30,10 @@ usage(FILE *fp)
             "                           default 3.7.11)\n"
             "  --json                   one JSON document instead of text\n"
             "\n"
-            "Exit status: 0 deliver / policy valid, 1 Postfix would defer or bounce,\n"
-            "2 usage error, unreadable input, or a configuration that stops Postfix.\n"
+            "Exit status: 0 every TLS policy on the way is valid and usable; 1 Postfix\n"
+            "would defer the mail because of its TLS policy or a failed routing lookup;\n"
+            "2 usage error, unreadable input, a configuration that stops Postfix, or input\n"
+            "tlspolicy cannot predict (a table type it does not read).\n"
             "See tlspolicy(1).\n");
 }
 

@@ -70,6 +70,30 @@ print_param_origin(FILE *fp, struct tlsp_cf *cf, const char *param)
     }
 }
 
+/* "built-in default", "main.cf line N", ... for a parameter. */
+static void
+print_origin_only(FILE *fp, struct tlsp_cf *cf, const char *param)
+{
+    struct tlsp_cf_origin o;
+
+    tlsp_cf_origin(cf, param, &o);
+    switch (o.source) {
+    case TLSP_CF_SRC_DEFAULT:
+    case TLSP_CF_SRC_UNDEFINED:
+        fputs("built-in default", fp);
+        break;
+    case TLSP_CF_SRC_MAIN_CF:
+        fprintf(fp, "main.cf line %u", o.line);
+        break;
+    case TLSP_CF_SRC_OVERRIDE:
+        fputs("-o", fp);
+        break;
+    case TLSP_CF_SRC_MASTER_CF:
+        fprintf(fp, "master.cf service %s line %u", o.service ? o.service : "?", o.line);
+        break;
+    }
+}
+
 static void
 print_attr(FILE *fp, const char *indent, const char *label, const struct tlsp_attr *a,
            struct tlsp_cf *cf)
@@ -161,12 +185,12 @@ print_match(FILE *fp, const char *indent, const struct tlsp_policy *pol, struct 
         if (strcasecmp(r->element, "hostname") == 0)
             any_hostname = true;
     }
-    if (pol->level == TLSP_LEVEL_SECURE && !any_hostname)
+    if (pol->level == TLSP_LEVEL_SECURE && !any_hostname && pol->mx_lookup)
         fprintf(fp, "%s  %-15s MX host names are not used at secure (match=hostname would trust "
                     "the MX answer)\n",
                 indent, "");
     if (any_mx && pol->host == NULL)
-        fprintf(fp, "%s  %-15s (the hostname name comes from DNS: see tlspolicy check)\n",
+        fprintf(fp, "%s  %-15s (the MX host name is known only after the MX lookup in DNS)\n",
                 indent, "");
 }
 
@@ -245,23 +269,23 @@ show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf, co
             fprintf(fp, "policy table entry");
         else if (pol->level_source == TLSP_LEVSRC_PER_SITE)
             fprintf(fp, "%s", pol->maps_param);
-        else if (pol->global_param) {
+        else if (pol->global_param && strstr(pol->global_param, "_tls_security_level") == NULL) {
             const char *v = "";
 
-            if (strstr(pol->global_param, "_tls_security_level") == NULL) {
-                if (tlsp_cf_get(cf, pol->global_param, &v, NULL) != TLSP_OK)
-                    v = "";
-                fprintf(fp, "%s_tls_security_level is empty; obsolete %s = %s: ", pol->prefix,
-                        pol->global_param, v);
-            }
+            if (tlsp_cf_get(cf, pol->global_param, &v, NULL) != TLSP_OK)
+                v = "";
+            fprintf(fp, "%s_tls_security_level is empty; the obsolete %s = %s, ", pol->prefix,
+                    pol->global_param, v);
+            print_origin_only(fp, cf, pol->global_param);
+        } else if (pol->global_param) {
             print_param_origin(fp, cf, pol->global_param);
         }
-        else
-            fprintf(fp, "%s_tls_security_level empty: obsolete booleans say %s", pol->prefix,
-                    tlsp_level_name(pol->global_level));
-        if (pol->table_level != TLSP_LEVEL_NOTFOUND && pol->table_level != pol->level)
-            fprintf(fp, "; the entry says %s", tlsp_level_name(pol->table_level));
         fputs(")\n", fp);
+        if (pol->downgrade)
+            fprintf(fp, LABEL "downgraded from %s: %s\n", indent, "",
+                    tlsp_level_name(pol->level_source == TLSP_LEVSRC_GLOBAL ? pol->global_level
+                                                                           : pol->table_level),
+                    pol->downgrade);
     }
 
     if (pol->level > TLSP_LEVEL_NONE) {
@@ -279,6 +303,9 @@ show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf, co
                     pol->prefix);
         if (pol->connection_reuse.value)
             print_attr(fp, indent, "connection_reuse", &pol->connection_reuse, cf);
+        for (i = 0; i < pol->n_other_attrs; i++)
+            fprintf(fp, LABEL "%s (policy table; accepted, not modelled by tlspolicy)\n", indent,
+                    i ? "" : "other", pol->other_attrs[i]);
     }
     switch (pol->level) {
     case TLSP_LEVEL_VERIFY:
@@ -299,7 +326,14 @@ show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf, co
                 indent, "result");
         break;
     case TLSP_LEVEL_DANE:
-    case TLSP_LEVEL_DANE_ONLY:
+    case TLSP_LEVEL_DANE_ONLY: {
+        const char *mxp = "";
+
+        if (tlsp_cf_get(cf, "smtp_tls_dane_insecure_mx_policy", &mxp, NULL) != TLSP_OK)
+            mxp = "";
+        fprintf(fp, LABEL "%s (smtp_tls_dane_insecure_mx_policy, ", indent, "insecure MX", mxp);
+        print_origin_only(fp, cf, "smtp_tls_dane_insecure_mx_policy");
+        fputs("): what dane does with MX hosts from an MX RRset that is not DNSSEC-signed\n", fp);
         fprintf(fp, LABEL "%s\n", indent, "result",
                 pol->level == TLSP_LEVEL_DANE
                     ? "DANE: authenticated by TLSA records when the MX host has DNSSEC-signed "
@@ -307,6 +341,7 @@ show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf, co
                     : "DANE only: DNSSEC-signed TLSA records are required, else Postfix defers; "
                       "decided per MX host in DNS");
         break;
+    }
     case TLSP_LEVEL_ENCRYPT:
         fprintf(fp, LABEL "TLS is required; the certificate is not checked\n", indent, "result");
         break;
@@ -325,15 +360,30 @@ show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf, co
         fprintf(fp, "%s  %-15s %s is also looked up with the MX host name, known only after "
                     "DNS\n",
                 indent, "", pol->maps_param);
-    for (i = 0; i < pol->n_later; i++)
-        fprintf(fp, LABEL "%s\n", indent, i ? "" : "at handshake", pol->later[i]);
+    if (pol->doomed) {
+        fprintf(fp, LABEL "but every delivery attempt fails: dsn=%s, status=deferred (%s)\n",
+                indent, "", pol->doomed_dsn, pol->doomed_reason);
+        for (i = 0; i < pol->n_later; i++)
+            fprintf(fp, LABEL "%s\n", indent, i ? "" : "because", pol->later[i]);
+    }
+    for (i = 0; i < pol->n_notes; i++)
+        fprintf(fp, LABEL "%s\n", indent, i ? "" : "note", pol->notes[i]);
     if (pol->n_log > 0) {
         fprintf(fp, "%s  Postfix logs:\n", indent);
-        for (i = 0; i < pol->n_log; i++)
-            fprintf(fp, "%s    %s\n", indent, pol->log[i]);
+        for (i = 0; i < pol->n_log; i++) {
+            fprintf(fp, "%s    ", indent);
+            cli_put_safe(fp, pol->log[i]);
+            fputc('\n', fp);
+        }
+        /* smtp_connect_inet(): once per server address tried */
         if (pol->level == TLSP_LEVEL_INVALID && pol->host)
             fprintf(fp, "%s    warning: TLS policy lookup for %s/%s: %s\n", indent, pol->dest,
                     pol->host, pol->reason ? pol->reason : "client TLS configuration problem");
+        else if (pol->level == TLSP_LEVEL_INVALID)
+            fprintf(fp, "%s    warning: TLS policy lookup for %s/HOST: %s   (once per MX host "
+                        "HOST)\n",
+                    indent, pol->dest,
+                    pol->reason ? pol->reason : "client TLS configuration problem");
     }
 }
 
@@ -451,9 +501,16 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
     json_object_set_new(o, "fingerprint_digest", nstr(pol->fingerprint_digest));
     json_object_set_new(o, "fingerprints", strings_json(pol->fingerprints, pol->n_fingerprints));
     json_object_set_new(o, "dane_depends_on_dns", json_boolean(pol->dane_needs_dns));
+    json_object_set_new(o, "downgrade", nstr(pol->downgrade));
+    json_object_set_new(o, "mx_lookup", json_boolean(pol->mx_lookup));
+    json_object_set_new(o, "other_attributes", strings_json(pol->other_attrs, pol->n_other_attrs));
     json_object_set_new(o, "dsn", nstr(pol->dsn));
     json_object_set_new(o, "reason", nstr(pol->reason));
     json_object_set_new(o, "postfix_log", strings_json(pol->log, pol->n_log));
-    json_object_set_new(o, "handshake_problems", strings_json(pol->later, pol->n_later));
+    json_object_set_new(o, "doomed", json_boolean(pol->doomed));
+    json_object_set_new(o, "doomed_dsn", nstr(pol->doomed_dsn));
+    json_object_set_new(o, "doomed_reason", nstr(pol->doomed_reason));
+    json_object_set_new(o, "doomed_because", strings_json(pol->later, pol->n_later));
+    json_object_set_new(o, "notes", strings_json(pol->notes, pol->n_notes));
     return o;
 }

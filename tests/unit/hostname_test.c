@@ -114,6 +114,24 @@ test_nexthop_split(void **state)
     }
 }
 
+/* Postfix find_inet_port(): numbers, known_tcp_ports, then the services database */
+static void
+test_service_port(void **state)
+{
+    static const char *known = "lmtp=24, smtp=25, smtps=submissions=465, submission=587";
+
+    (void)state;
+    assert_int_equal(tlsp_service_port("0", known), -1);
+    assert_int_equal(tlsp_service_port("65536", known), -1);
+    assert_int_equal(tlsp_service_port("123456", known), -1);
+    assert_int_equal(tlsp_service_port("no-such-service-name", known), -1);
+    assert_int_equal(tlsp_service_port("2525", known), 2525);
+    assert_int_equal(tlsp_service_port("submissions", known), 465);
+    assert_int_equal(tlsp_service_port("smtps", known), 465);
+    assert_int_equal(tlsp_service_port("submission", known), 587);
+    assert_int_equal(tlsp_service_port("lmtp", "lmtp=2424"), 2424);
+}
+
 /* spec 3.2: U-labels become A-labels with UTS-46 */
 static void
 test_idna(void **state)
@@ -146,6 +164,7 @@ main(void)
         cmocka_unit_test(test_valid_hostaddr),
         cmocka_unit_test(test_nexthop_split),
         cmocka_unit_test(test_idna),
+        cmocka_unit_test(test_service_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

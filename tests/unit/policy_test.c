@@ -402,6 +402,7 @@ test_ciphers(void **state)
     static const char *main_cf =
         "smtp_tls_policy_maps = texthash:@DIR@/p\n"
         "smtp_tls_security_level = may\n"
+        "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n"
         "smtp_tls_exclude_ciphers = aNULL\n"
         "smtp_tls_mandatory_exclude_ciphers = MD5, DES, ADH, RC4, PSD, SRP, 3DES, eNULL\n";
     static const struct {
@@ -441,12 +442,17 @@ test_ciphers(void **state)
             assert_non_null(pol.cipherlist);
             assert_string_equal(pol.cipherlist, rows[i].cipherlist);
             assert_int_equal(pol.n_later, 0);
+            assert_false(pol.doomed);
         } else {
             assert_null(pol.cipherlist);
             assert_int_equal(pol.n_later, 1);
             assert_non_null(strstr(pol.later[0], rows[i].problem));
-            /* spec 1.7: not detected at lookup: the policy itself stays valid */
+            /* spec 1.7: not detected at lookup: the policy itself stays valid, but every
+             * handshake fails */
             assert_true(pol.level > TLSP_LEVEL_NONE);
+            assert_true(pol.doomed);
+            assert_string_equal(pol.doomed_dsn, "4.7.5");
+            assert_string_equal(pol.doomed_reason, "Cannot start TLS: handshake failure");
         }
         tlsp_policy_fini(&pol);
         world_free(w);
@@ -482,10 +488,12 @@ test_protocols(void **state)
     assert_string_equal(pol.protocols_text, "TLSv1.2 or later");
     tlsp_policy_fini(&pol);
     world_free(w);
-    assert_int_equal(resolve_in("smtp_tls_policy_maps = texthash:@DIR@/p\n", files,
-                                "sec.example", NULL, false, &pol, &w),
+    assert_int_equal(resolve_in("smtp_tls_policy_maps = texthash:@DIR@/p\n"
+                                "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n",
+                                files, "sec.example", NULL, false, &pol, &w),
                      TLSP_OK);
     assert_int_equal(pol.level, TLSP_LEVEL_SECURE);
+    assert_true(pol.doomed);
     assert_int_equal(pol.n_later, 1);
     assert_non_null(strstr(pol.later[0],
                            "Invalid TLS protocol list \"bogus\": aborting TLS session"));
@@ -727,8 +735,12 @@ test_fingerprint(void **state)
     assert_string_equal(pol.fingerprint_digest, "md5");
     ASSERT_LOG(&pol, "using backwards-compatible default setting smtp_tls_fingerprint_digest=md5 "
                      "to compute certificate fingerprints");
-    assert_int_equal(pol.n_later, 1);
-    assert_non_null(strstr(pol.later[0], "unusable TLSA RR"));
+    assert_int_equal(pol.n_notes, 1);
+    assert_non_null(strstr(pol.notes[0], "unusable TLSA RR"));
+    /* the only digest is unusable: every verification fails */
+    assert_true(pol.doomed);
+    assert_string_equal(pol.doomed_reason, "Server certificate not verified");
+    assert_non_null(strstr(pol.later[0], "all fingerprints unusable"));
     tlsp_policy_fini(&pol);
     world_free(w);
 }
@@ -874,6 +886,89 @@ test_servername(void **state)
     world_free(w);
 }
 
+/* Valid policies with which every delivery still fails (spec 1.5, 1.7, 3.2) */
+static void
+test_doomed(void **state)
+{
+    static const char *const files[] = {
+        "p",
+        "notrust.example secure\n"
+        "dot.example secure match=.\n"
+        "old.example secure protocols=TLSv1:TLSv1.1\n"
+        "plain.example may\n"
+        "smtps.example encrypt\n",
+        NULL,
+    };
+    static const struct {
+        const char *extra;
+        const char *dest;
+        bool doomed;
+        const char *dsn;
+        const char *reason;
+        const char *text;
+    } rows[] = {
+        /* spec 1.5: no CAfile and no CApath means no CA at all */
+        {"", "notrust.example", true, "4.7.5", "Server certificate not verified",
+         "neither smtp_tls_CAfile nor smtp_tls_CApath is set"},
+        {"smtp_tls_CApath = /etc/ssl/certs\n", "notrust.example", false, NULL, NULL, NULL},
+        /* spec 3.2: "." alone is skipped; nothing left to match */
+        {"smtp_tls_CAfile = /x\n", "dot.example", true, "4.7.5",
+         "Server certificate not verified", "could not configure peer name checks"},
+        /* spec 1.5, 5.3: TLSv1/TLSv1.1 need OpenSSL security level 0 */
+        {"smtp_tls_CAfile = /x\n", "old.example", true, "4.7.5",
+         "Cannot start TLS: handshake failure", "no TLS version"},
+        /* spec 1.5: wrapper mode below encrypt */
+        {"smtp_tls_wrappermode = yes\n", "plain.example", true, "4.3.0",
+         "server unavailable or unable to receive mail", "smtp_tls_wrappermode requires"},
+        {"smtp_tls_wrappermode = yes\n", "smtps.example", false, NULL, NULL, NULL},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char main_cf[512];
+        struct tlsp_policy pol;
+        struct world *w;
+
+        snprintf(main_cf, sizeof(main_cf), "smtp_tls_policy_maps = texthash:@DIR@/p\n%s",
+                 rows[i].extra);
+        assert_int_equal(resolve_in(main_cf, files, rows[i].dest, NULL, false, &pol, &w),
+                         TLSP_OK);
+        if (pol.doomed != rows[i].doomed)
+            fail_msg("%s: doomed %d", rows[i].dest, pol.doomed);
+        if (rows[i].doomed) {
+            assert_string_equal(pol.doomed_dsn, rows[i].dsn);
+            assert_string_equal(pol.doomed_reason, rows[i].reason);
+            assert_true(pol.n_later >= 1);
+            if (strstr(pol.later[0], rows[i].text) == NULL)
+                fail_msg("%s: \"%s\" lacks \"%s\"", rows[i].dest, pol.later[0], rows[i].text);
+        } else {
+            assert_int_equal(pol.n_later, 0);
+        }
+        tlsp_policy_fini(&pol);
+        world_free(w);
+    }
+}
+
+/* A port-465 next hop without wrapper mode gets Postfix's hint */
+static void
+test_port_465(void **state)
+{
+    struct tlsp_policy pol;
+    struct world *w;
+
+    (void)state;
+    assert_int_equal(resolve_in("smtp_tls_security_level = encrypt\n", NULL,
+                                "[smtps.example]:465", NULL, false, &pol, &w),
+                     TLSP_OK);
+    assert_false(pol.doomed);
+    assert_int_equal(pol.n_notes, 1);
+    assert_non_null(strstr(pol.notes[0], "SMTPS wrappermode (TCP port 465) requires setting"));
+    assert_false(pol.mx_lookup);
+    tlsp_policy_fini(&pol);
+    world_free(w);
+}
+
 /* master.cf -o overrides apply through a service view */
 static void
 test_service_view(void **state)
@@ -916,6 +1011,8 @@ main(void)
         cmocka_unit_test(test_dane_config),
         cmocka_unit_test(test_per_site),
         cmocka_unit_test(test_servername),
+        cmocka_unit_test(test_doomed),
+        cmocka_unit_test(test_port_465),
         cmocka_unit_test(test_service_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
