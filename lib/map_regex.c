@@ -29,7 +29,7 @@
 #define NO_ENDIF SIZE_MAX
 
 /* Largest estimated POSIX regex size after glibc expands bounded repeats. */
-#define RX_COST_LIMIT ((size_t)200000)
+#define RX_COST_LIMIT ((size_t)10000)
 
 /* One piece of replacement text: literal text, or $index. */
 struct rx_seg {
