@@ -79,7 +79,7 @@ tlsp_tlsconf_cipherlist(const char *grade, const char *grade_list, const char *e
             goto out;
     }
     if (!openssl_accepts(tlsp_buf_str(&b))) {
-        *problem = tlsp_aprintf("error setting cipher list: \"%s\"", tlsp_buf_str(&b));
+        *problem = tlsp_aprintf("error setting cipher grade: \"%s\"", grade);
         st = *problem ? TLSP_INVAL : TLSP_NOMEM;
         goto out;
     }

@@ -31,7 +31,8 @@
  * Out:  list        heap string on TLSP_OK.
  *       problem     on TLSP_INVAL, heap text of Postfix's handshake-time
  *                   warning without the "HOST[ADDR]:PORT: " prefix, e.g.
- *                   "invalid cipher grade: \"bogus\"".
+ *                   "invalid cipher grade: \"bogus\"" or "error setting cipher grade:
+ *                   \"medium\"" (OpenSSL selects no cipher; Postfix names the grade).
  * Returns TLSP_OK; TLSP_INVAL (Postfix fails the handshake); TLSP_NOMEM.
  */
 enum tlsp_status tlsp_tlsconf_cipherlist(const char *grade, const char *grade_list,
