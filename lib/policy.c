@@ -19,6 +19,7 @@
 #include "hostname.h"
 #include "idna.h"
 #include "maps.h"
+#include "match.h"
 #include "policy_entry.h"
 #include "tlsconf.h"
 #include "util/buf.h"
@@ -559,113 +560,13 @@ incompatible:
 
 /* ---- reference names (add_namechecks()) ----------------------------------- */
 
-static bool
-is_ip_literal(const char *name)
-{
-    return tlsp_valid_ipv4(name) || tlsp_valid_ipv6(name);
-}
-
-/* A leading U+3002, U+FF0E or U+FF61 counts as a leading dot. */
-static const char *
-skip_dot_like(const char *s, bool *dot)
-{
-    static const char *const dots[] = {"\xe3\x80\x82", "\xef\xbc\x8e", "\xef\xbd\xa1"};
-    size_t i;
-
-    *dot = false;
-    if (*s == '.') {
-        *dot = true;
-        return s + 1;
-    }
-    for (i = 0; i < 3; i++)
-        if (strncmp(s, dots[i], 3) == 0) {
-            *dot = true;
-            return s + 3;
-        }
-    return s;
-}
-
-static enum tlsp_status
-add_ref(struct tlsp_policy *pol, const char *name, const char *element, bool suffix,
-        bool mx_dependent, bool skipped)
-{
-    struct tlsp_refname *v, *r;
-
-    v = realloc(pol->refs, (pol->n_refs + 1) * sizeof(*v));
-    if (v == NULL)
-        return TLSP_NOMEM;
-    pol->refs = v;
-    r = &v[pol->n_refs];
-    memset(r, 0, sizeof(*r));
-    r->element = tlsp_strdup(element);
-    if (name) {
-        const char *base = suffix ? name + 1 : name;
-        char *ascii = NULL;
-        bool non_ascii = false;
-        const char *p;
-
-        for (p = base; *p; p++)
-            if ((unsigned char)*p >= 0x80)
-                non_ascii = true;
-        if (non_ascii && tlsp_idna_to_ascii(base, &ascii, NULL) == TLSP_OK) {
-            r->name = suffix ? tlsp_aprintf(".%s", ascii) : tlsp_strdup(ascii);
-            free(ascii);
-        } else {
-            r->name = tlsp_strdup(name);
-        }
-        if (r->name == NULL) {
-            free(r->element);
-            return TLSP_NOMEM;
-        }
-        r->ip = !suffix && is_ip_literal(r->name);
-    }
-    r->suffix = suffix;
-    r->mx_dependent = mx_dependent;
-    r->skipped = skipped;
-    if (r->element == NULL) {
-        free(r->name);
-        return TLSP_NOMEM;
-    }
-    pol->n_refs++;
-    return TLSP_OK;
-}
-
 static enum tlsp_status
 build_refnames(struct pctx *c)
 {
     struct tlsp_policy *pol = c->pol;
-    enum tlsp_status st = TLSP_OK;
-    size_t i;
 
-    for (i = 0; i < pol->n_match_elems && st == TLSP_OK; i++) {
-        const char *el = pol->match_elems[i];
-        bool dot;
-        const char *rest;
-
-        if (tlsp_strcaseeq(el, "nexthop")) {
-            st = add_ref(pol, pol->nexthop, el, false, false, false);
-        } else if (tlsp_strcaseeq(el, "dot-nexthop")) {
-            char *n = tlsp_aprintf(".%s", pol->nexthop);
-
-            st = n ? add_ref(pol, n, el, true, false, false) : TLSP_NOMEM;
-            free(n);
-        } else if (tlsp_strcaseeq(el, "hostname")) {
-            st = add_ref(pol, pol->host, el, false, true, false);
-        } else {
-            rest = skip_dot_like(el, &dot);
-            if (dot && *rest == 0) {
-                st = add_ref(pol, ".", el, true, false, true);
-            } else if (dot) {
-                char *n = tlsp_aprintf(".%s", rest);
-
-                st = n ? add_ref(pol, n, el, true, false, false) : TLSP_NOMEM;
-                free(n);
-            } else {
-                st = add_ref(pol, el, el, false, false, false);
-            }
-        }
-    }
-    return st;
+    return tlsp_match_refs(pol->match_elems, pol->n_match_elems, pol->nexthop, pol->host,
+                           &pol->refs, &pol->n_refs);
 }
 
 /* ---- defaults (policy_create() after the lookup) -------------------------- */
@@ -921,7 +822,7 @@ fill_match(struct pctx *c, struct tlsp_policy_entry *e)
                                                              : "tls_secure_cert_match";
 
         if ((st = getp(c, suffix, &v, name, sizeof(name))) != TLSP_OK ||
-            (st = tlsp_strvec_split(&elems, v, TLSP_COMMA_SP ":")) != TLSP_OK)
+            (st = tlsp_match_split(v, false, &elems)) != TLSP_OK)
             goto out;
         st = set_attr(&pol->match, v, TLSP_ATTR_PARAM, name);
     }
@@ -1149,11 +1050,7 @@ tlsp_policy_fini(struct tlsp_policy *pol)
     free(pol->cipherlist);
     free(pol->protocols_text);
     free_array(pol->match_elems, pol->n_match_elems);
-    for (i = 0; i < pol->n_refs; i++) {
-        free(pol->refs[i].name);
-        free(pol->refs[i].element);
-    }
-    free(pol->refs);
+    tlsp_match_free_refs(pol->refs, pol->n_refs);
     free_array(pol->fingerprints, pol->n_fingerprints);
     free(pol->fingerprint_digest);
     free(pol->dsn);

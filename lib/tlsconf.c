@@ -289,6 +289,13 @@ tlsp_tlsconf_digest_len(const char *name)
 enum tlsp_status
 tlsp_tlsconf_load_tafile(const char *path, unsigned *n_anchors, char **warning)
 {
+    return tlsp_tlsconf_read_tafile(path, NULL, NULL, n_anchors, warning);
+}
+
+enum tlsp_status
+tlsp_tlsconf_read_tafile(const char *path, tlsp_tafile_cb *cb, void *arg, unsigned *n_anchors,
+                         char **warning)
+{
     BIO *bp;
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
@@ -311,17 +318,21 @@ tlsp_tlsconf_load_tafile(const char *path, unsigned *n_anchors, char **warning)
         if (strcmp(name, PEM_STRING_X509) == 0 || strcmp(name, PEM_STRING_X509_OLD) == 0) {
             X509 *cert = d2i_X509(NULL, &p, len);
 
-            if (cert && p - data == len)
+            if (cert && p - data == len) {
                 count++;
-            else
+                if (cb && !cb(arg, 0, data, len))
+                    errtype = "";
+            } else
                 errtype = "certificate";
             X509_free(cert);
         } else if (strcmp(name, PEM_STRING_PUBLIC) == 0) {
             EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, len);
 
-            if (pkey && p - data == len)
+            if (pkey && p - data == len) {
                 count++;
-            else
+                if (cb && !cb(arg, 1, data, len))
+                    errtype = "";
+            } else
                 errtype = "public key";
             EVP_PKEY_free(pkey);
         }
@@ -335,6 +346,8 @@ tlsp_tlsconf_load_tafile(const char *path, unsigned *n_anchors, char **warning)
     last = ERR_peek_last_error();
     ERR_clear_error();
     *n_anchors = count;
+    if (errtype && *errtype == 0)
+        return TLSP_NOMEM;
     if (errtype) {
         *warning = tlsp_aprintf("error reading: %s: malformed trust-anchor %s", path, errtype);
         return *warning ? TLSP_INVAL : TLSP_NOMEM;

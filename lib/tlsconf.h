@@ -88,4 +88,16 @@ unsigned tlsp_tlsconf_digest_len(const char *name);
 enum tlsp_status tlsp_tlsconf_load_tafile(const char *path, unsigned *n_anchors,
                                           char **warning) TLSP_MUST_CHECK;
 
+/*
+ * tlsp_tlsconf_read_tafile - as tlsp_tlsconf_load_tafile(), handing each
+ *       anchor to cb as it is read
+ *
+ * In:   cb   called with selector 0 and the DER certificate, or selector 1
+ *            and the DER SubjectPublicKeyInfo; returns false on out of
+ *            memory (the read then stops with TLSP_NOMEM). May be NULL.
+ */
+typedef bool tlsp_tafile_cb(void *arg, int selector, const unsigned char *der, long len);
+enum tlsp_status tlsp_tlsconf_read_tafile(const char *path, tlsp_tafile_cb *cb, void *arg,
+                                          unsigned *n_anchors, char **warning) TLSP_MUST_CHECK;
+
 #endif

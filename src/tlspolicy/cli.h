@@ -49,6 +49,9 @@ struct tlsp_cf *cli_load_cf(const struct cli_opts *o, struct tlsp_diag *diag);
 /* cli_put_safe - text with control characters shown as '?'. */
 void cli_put_safe(FILE *fp, const char *s);
 
+/* cli_put_safe_n - the same for the n bytes at s. */
+void cli_put_safe_n(FILE *fp, const char *s, size_t n);
+
 /* cli_print_diag - every message of diag, one per line, on fp (with prefix). */
 void cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent);
 
@@ -65,6 +68,17 @@ json_t *cli_header_json(const char *command, const char *destination, const stru
 /* cli_print_json - dump a document to stdout with a final newline; steals doc. */
 void cli_print_json(json_t *doc);
 
+/*
+ * cli_print_fatal - report a problem that stops subcommand sub: the
+ * library's messages (not notes) and context on stderr, or one JSON
+ * document with "error" on stdout. Returns EXIT_USAGE.
+ */
+int cli_print_fatal(const char *sub, bool json, const char *destination, const struct cli_opts *o,
+                    const struct tlsp_diag *diag, const char *context);
+
+/* cli_stop_context - what a status that stops a command means, or NULL. */
+const char *cli_stop_context(enum tlsp_status st);
+
 /* Showing one policy (show_policy.c). */
 void show_policy_text(FILE *fp, const struct tlsp_policy *pol, struct tlsp_cf *cf,
                       const char *indent);
@@ -72,5 +86,6 @@ json_t *show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf);
 
 /* Subcommands: each gets argv after the subcommand name. */
 int cmd_policy(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

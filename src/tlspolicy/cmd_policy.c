@@ -10,10 +10,9 @@
 
 #define SUB "policy"
 
-/* For print_fatal() in --json mode. */
+/* For cli_print_fatal() in --json mode. */
 static bool json_mode;
 static const char *json_destination = "";
-static const struct cli_opts *json_opts;
 
 enum { OPT_SENDER = 1000, OPT_JSON, OPT_VERSION };
 
@@ -332,58 +331,6 @@ print_json(struct tlsp_cf *cf, const struct cli_opts *o, const char *destination
     cli_print_json(doc);
 }
 
-static int
-print_fatal(const struct tlsp_diag *diag, const char *context)
-{
-    size_t i;
-
-    if (json_mode) {
-        json_t *doc = cli_header_json("policy", json_destination, json_opts, NULL);
-
-        json_object_set_new(doc, "error", context ? json_string(context) : json_null());
-        json_object_set_new(doc, "messages", cli_diag_json(diag));
-        json_object_set_new(doc, "exit", json_integer(EXIT_USAGE));
-        cli_print_json(doc);
-        return EXIT_USAGE;
-    }
-
-    for (i = 0; i < diag->n_msgs; i++) {
-        char *line;
-
-        if (diag->msgs[i].sev == TLSP_SEV_NOTE)
-            continue;
-        line = tlsp_diag_format(&diag->msgs[i]);
-        if (line) {
-            fputs("tlspolicy policy: ", stderr);
-            cli_put_safe(stderr, line);
-            fputc('\n', stderr);
-            free(line);
-        }
-    }
-    if (context)
-        fprintf(stderr, "tlspolicy policy: %s\n", context);
-    return EXIT_USAGE;
-}
-
-/* What a status that stops the command means for the user. */
-static const char *
-stop_context(enum tlsp_status st)
-{
-    switch (st) {
-    case TLSP_CONFIG:
-        return "the delivery agent stops at start-up with this configuration: the mail stays in "
-               "the queue";
-    case TLSP_UNSUPPORTED:
-        return "tlspolicy cannot predict what Postfix does here";
-    case TLSP_LIMIT:
-        return "an input is beyond tlspolicy's size limits; it does not guess";
-    case TLSP_NOMEM:
-        return "out of memory";
-    default:
-        return NULL;
-    }
-}
-
 int
 cmd_policy(int argc, char **argv)
 {
@@ -406,7 +353,6 @@ cmd_policy(int argc, char **argv)
         return EXIT_USAGE;
     o.overrides = ovr;
     tlsp_diag_init(&diag);
-    json_opts = &o;
     argv[0] = (char *)"tlspolicy policy"; /* for getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:o:T:h", long_opts, NULL)) != -1) {
@@ -432,7 +378,7 @@ cmd_policy(int argc, char **argv)
             break;
         case OPT_VERSION:
             if (tlsp_version_parse(optarg, &o.version, &diag) != TLSP_OK) {
-                rc = print_fatal(&diag, NULL);
+                rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, NULL);
                 goto out;
             }
             break;
@@ -453,7 +399,7 @@ cmd_policy(int argc, char **argv)
     }
     json_destination = argv[optind];
     if ((cf = cli_load_cf(&o, &diag)) == NULL) {
-        rc = print_fatal(&diag, tlsp_diag_worst(&diag) == TLSP_SEV_FATAL
+        rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, tlsp_diag_worst(&diag) == TLSP_SEV_FATAL
                                     ? "Postfix stops with this configuration; nothing is "
                                       "delivered"
                                     : NULL);
@@ -465,7 +411,7 @@ cmd_policy(int argc, char **argv)
     req.transport = o.transport;
     st = tlsp_route_resolve(cf, &req, &rt, &diag);
     if (st != TLSP_OK) {
-        rc = print_fatal(&diag, stop_context(st));
+        rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, cli_stop_context(st));
         goto out;
     }
     if (rt.failed)
@@ -474,7 +420,7 @@ cmd_policy(int argc, char **argv)
         rc2 = evaluate_hop(cf, &rt.filter, &filter, &diag);
         filter.role = "content filter";
         if (rc2 == EXIT_USAGE) {
-            rc = print_fatal(&diag, stop_context(filter.status));
+            rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, cli_stop_context(filter.status));
             goto out;
         }
         if (rc2 > rc)
@@ -483,7 +429,7 @@ cmd_policy(int argc, char **argv)
     rc2 = evaluate_hop(cf, &rt.hop, &delivery, &diag);
     delivery.role = "delivery";
     if (rc2 == EXIT_USAGE) {
-        rc = print_fatal(&diag, stop_context(delivery.status));
+        rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, cli_stop_context(delivery.status));
         goto out;
     }
     if (rc2 > rc)

@@ -61,8 +61,16 @@ seen_before(const struct tlsp_diag *diag, size_t i)
 void
 cli_put_safe(FILE *fp, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
+    cli_put_safe_n(fp, s, strlen(s));
+}
+
+void
+cli_put_safe_n(FILE *fp, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
 
         fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, fp);
     }
@@ -176,4 +184,55 @@ cli_print_json(json_t *doc)
         free(s);
     }
     json_decref(doc);
+}
+
+int
+cli_print_fatal(const char *sub, bool json, const char *destination, const struct cli_opts *o,
+                const struct tlsp_diag *diag, const char *context)
+{
+    size_t i;
+
+    if (json) {
+        json_t *doc = cli_header_json(sub, destination ? destination : "", o, NULL);
+
+        json_object_set_new(doc, "error", context ? json_string(context) : json_null());
+        json_object_set_new(doc, "messages", cli_diag_json(diag));
+        json_object_set_new(doc, "exit", json_integer(EXIT_USAGE));
+        cli_print_json(doc);
+        return EXIT_USAGE;
+    }
+    for (i = 0; i < diag->n_msgs; i++) {
+        char *line;
+
+        if (diag->msgs[i].sev == TLSP_SEV_NOTE)
+            continue;
+        line = tlsp_diag_format(&diag->msgs[i]);
+        if (line) {
+            fprintf(stderr, "tlspolicy %s: ", sub);
+            cli_put_safe(stderr, line);
+            fputc('\n', stderr);
+            free(line);
+        }
+    }
+    if (context)
+        fprintf(stderr, "tlspolicy %s: %s\n", sub, context);
+    return EXIT_USAGE;
+}
+
+const char *
+cli_stop_context(enum tlsp_status st)
+{
+    switch (st) {
+    case TLSP_CONFIG:
+        return "the delivery agent stops at start-up with this configuration: the mail stays in "
+               "the queue";
+    case TLSP_UNSUPPORTED:
+        return "tlspolicy cannot predict what Postfix does here";
+    case TLSP_LIMIT:
+        return "an input is beyond tlspolicy's size limits; it does not guess";
+    case TLSP_NOMEM:
+        return "out of memory";
+    default:
+        return NULL;
+    }
 }
