@@ -15,6 +15,7 @@
 
 #include <tlspolicy/explain.h>
 
+#include "util/buf.h"
 #include "util/str.h"
 #include "util/strvec.h"
 
@@ -148,23 +149,24 @@ entry_attrs(struct ectx *c)
 static char *
 policy_line(struct ectx *c, const char *level, const char *match)
 {
-    size_t i, len = 0;
-    char *line, *p;
+    struct tlsp_buf b;
+    enum tlsp_status st;
+    size_t i;
 
-    len = strlen(c->ex->table_key) + strlen(level) + (match ? strlen(match) + 8 : 0) + 4;
-    for (i = 0; i < c->attrs.n; i++)
-        len += strlen(c->attrs.v[i]) + 1;
-    if ((line = malloc(len)) == NULL)
-        return NULL;
-    p = line + sprintf(line, "%s %s", c->ex->table_key, level);
-    for (i = 0; i < c->attrs.n; i++) {
+    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
+    st = tlsp_buf_printf(&b, "%s %s", c->ex->table_key, level);
+    for (i = 0; i < c->attrs.n && st == TLSP_OK; i++) {
         if (strcmp(level, "fingerprint") == 0 && strncasecmp(c->attrs.v[i], "tafile=", 7) == 0)
             continue;
-        p += sprintf(p, " %s", c->attrs.v[i]);
+        st = tlsp_buf_printf(&b, " %s", c->attrs.v[i]);
     }
-    if (match)
-        sprintf(p, " match=%s", match);
-    return line;
+    if (st == TLSP_OK && match)
+        st = tlsp_buf_printf(&b, " match=%s", match);
+    if (st != TLSP_OK) {
+        tlsp_buf_fini(&b);
+        return NULL;
+    }
+    return tlsp_buf_steal(&b);
 }
 
 /* ---- re-verification of a candidate ------------------------------------------------ */
@@ -449,18 +451,18 @@ explain_trust(struct ectx *c)
 static char *
 join_names(char **names, size_t n, const char *sep)
 {
-    size_t i, len = 1;
-    char *s, *p;
+    struct tlsp_buf b;
+    enum tlsp_status st = TLSP_OK;
+    size_t i;
 
-    for (i = 0; i < n; i++)
-        len += strlen(names[i]) + strlen(sep);
-    if ((s = malloc(len)) == NULL)
+    tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
+    for (i = 0; i < n && st == TLSP_OK; i++)
+        st = tlsp_buf_printf(&b, "%s%s", i ? sep : "", names[i]);
+    if (st != TLSP_OK) {
+        tlsp_buf_fini(&b);
         return NULL;
-    p = s;
-    *p = 0;
-    for (i = 0; i < n; i++)
-        p += sprintf(p, "%s%s", i ? sep : "", names[i]);
-    return s;
+    }
+    return tlsp_buf_steal(&b);
 }
 
 static void
