@@ -302,7 +302,8 @@ explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trus
     switch (e->code) {
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        if (nothing_trusted)
+        /* With trust anchors, the missing issuer only restates "no anchor matched". */
+        if (nothing_trusted || c->res->dane_used)
             break;
         if ((size_t)e->depth + 1 >= n_certs)
             why(c,
@@ -381,6 +382,8 @@ explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trus
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
         break; /* names are explained on their own */
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        break; /* follows from the missing issuer, explained above */
     default:
         why(c, "OpenSSL reports for \"%s\" (depth %d): %s.", subj, e->depth,
             e->text ? e->text : "?");
@@ -807,8 +810,10 @@ fixes_trust(struct ectx *c)
     }
     for (i = 0; i < res->n_chain_errors; i++) {
         const struct tlsp_verr *e = &res->chain_errors[i];
-        char *name = short_name(e->code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ? e->subject
-                                                                                 : e->issuer);
+        bool about_subject = e->code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                             e->code == X509_V_ERR_CERT_HAS_EXPIRED ||
+                             e->code == X509_V_ERR_CERT_NOT_YET_VALID;
+        char *name = short_name(about_subject ? e->subject : e->issuer);
 
         if (name == NULL) {
             c->st = TLSP_NOMEM;
@@ -941,6 +946,10 @@ tlsp_explain(const struct tlsp_verify_request *req, const struct tlsp_verify_res
             "encrypt");
         goto out;
     }
+    if (pol->doomed)
+        for (i = 0; i < pol->n_later; i++)
+            why(&c, "%s%s", pol->later[i],
+                pol->later[i][0] && pol->later[i][strlen(pol->later[i]) - 1] == '.' ? "" : ".");
     if (!tlsp_level_must_match(pol->level))
         why(&c,
             "At %s Postfix does not check the certificate: the chain only decides the word in "
@@ -962,10 +971,19 @@ tlsp_explain(const struct tlsp_verify_request *req, const struct tlsp_verify_res
         goto out;
     fixes_published(&c);
     if (pol->level == TLSP_LEVEL_VERIFY || pol->level == TLSP_LEVEL_SECURE) {
-        if (res->chain_trusted)
+        if (res->chain_trusted) {
+            size_t before = ex->n_fixes;
+
             fixes_names(&c);
-        else
+            if (ex->n_fixes == before && c.st == TLSP_OK) {
+                why(&c, "No match list that stays within the destination's or its MX host's "
+                        "names accepts this certificate: check that the MX records lead to the "
+                        "right server; only pinning its key would accept it as it is.");
+                fixes_pin(&c);
+            }
+        } else {
             fixes_trust(&c);
+        }
     }
     if (!res->chain_trusted || pol->level == TLSP_LEVEL_FINGERPRINT)
         fixes_pin(&c);

@@ -992,7 +992,7 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
     if (pol->level < TLSP_LEVEL_NONE)
         return TLSP_INVAL;
     if (tlsp_level_dane_based(pol->level))
-        return tlsp_diag_add(diag, TLSP_SEV_NOTE, NULL, 0,
+        return tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
                              "the level is %s: its verdict depends on the destination's TLSA "
                              "records in DNS, which an offline check does not have",
                              tlsp_level_name(pol->level)) == TLSP_OK
@@ -1043,6 +1043,7 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
     }
     if ((st = engine_init(&s, md, digest, mask, &log, res, &ctx)) != TLSP_OK)
         goto out;
+    res->n_log_engine = log.n;
     if (ctx == NULL) {
         res->word = TLSP_WORD_NONE;
         if (pol->level == TLSP_LEVEL_MAY)

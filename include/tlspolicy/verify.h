@@ -110,6 +110,8 @@ struct tlsp_verify_result {
      * "postfix/smtp[PID]: " prefix. */
     char **log;
     size_t n_log;
+    size_t n_log_engine;        /* how many of them smtp(8) logs once, when it starts and
+                                   initialises its TLS engine (before any policy lookup) */
 };
 
 /*

@@ -224,6 +224,31 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
                 r->no_tls);
         return;
     }
+    if (r->have_pol && r->pol.level == TLSP_LEVEL_INVALID) {
+        fprintf(fp, "\nWhat Postfix logs\n");
+        for (i = 0; i < r->pol.n_log; i++) {
+            fputs("  postfix/smtp[PID]: ", fp);
+            cli_put_safe(fp, r->pol.log[i]);
+            fputc('\n', fp);
+        }
+        /* smtp_connect_inet(): once per server address tried */
+        fprintf(fp, "  postfix/smtp[PID]: warning: TLS policy lookup for %s/%s: %s\n", r->pol.dest,
+                r->pol.host ? r->pol.host : r->pol.nexthop,
+                r->pol.reason ? r->pol.reason : "client TLS configuration problem");
+        fprintf(fp, "  postfix/smtp[PID]: QUEUEID: %s%s%srelay=none, dsn=%s, status=deferred (%s)\n",
+                r->rt.recipient ? "to=<" : "", r->rt.recipient ? r->rt.recipient : "",
+                r->rt.recipient ? ">, " : "", r->pol.dsn ? r->pol.dsn : "4.7.5",
+                r->pol.reason ? r->pol.reason : "");
+        fprintf(fp, "\nVerdict: the TLS policy is invalid; Postfix defers the mail without "
+                    "connecting: dsn=%s (%s) (exit %d)\n",
+                r->pol.dsn ? r->pol.dsn : "4.7.5", r->pol.reason ? r->pol.reason : "", rc);
+        fprintf(fp, "  tlspolicy policy %s shows the policy in full.\n", r->destination);
+        if (diag->n_msgs > 0) {
+            fprintf(fp, "\nNotes and warnings\n");
+            cli_print_diag(fp, diag, "  ");
+        }
+        return;
+    }
     if (!r->have_vres)
         return;
     print_chain_text(fp, r);
@@ -241,12 +266,18 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
                     "only from a live connection)\n",
                 name, loglevel);
     }
+    /* Start-up lines, then the policy lookup's, then the connection's. */
+    for (i = 0; i < v->n_log_engine && i < v->n_log; i++) {
+        fputs("  postfix/smtp[PID]: ", fp);
+        cli_put_safe(fp, v->log[i]);
+        fputc('\n', fp);
+    }
     for (i = 0; i < r->pol.n_log; i++) {
         fputs("  postfix/smtp[PID]: ", fp);
         cli_put_safe(fp, r->pol.log[i]);
         fputc('\n', fp);
     }
-    for (i = 0; i < v->n_log; i++) {
+    for (i = v->n_log_engine; i < v->n_log; i++) {
         fputs("  postfix/smtp[PID]: ", fp);
         cli_put_safe(fp, v->log[i]);
         fputc('\n', fp);
@@ -425,9 +456,13 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
         json_object_set_new(ver, "chain_trusted", json_boolean(v->chain_trusted));
         json_object_set_new(ver, "chain_errors", verrs_json(v->chain_errors, v->n_chain_errors));
         {
-            json_t *log = strings_json(r->pol.log, r->pol.n_log);
+            json_t *log = json_array();
 
-            for (i = 0; i < v->n_log; i++)
+            for (i = 0; i < v->n_log_engine && i < v->n_log; i++)
+                json_array_append_new(log, json_string(v->log[i]));
+            for (i = 0; i < r->pol.n_log; i++)
+                json_array_append_new(log, json_string(r->pol.log[i]));
+            for (i = v->n_log_engine; i < v->n_log; i++)
                 json_array_append_new(log, json_string(v->log[i]));
             json_object_set_new(ver, "log", log);
         }
@@ -667,15 +702,8 @@ cmd_verify(int argc, char **argv)
         goto out;
     }
     if (r.pol.level == TLSP_LEVEL_INVALID) {
-        size_t i;
-
-        for (i = 0; i < r.pol.n_log; i++)
-            if (tlsp_diag_add(&diag, TLSP_SEV_ERROR, NULL, 0, "%s", r.pol.log[i]) != TLSP_OK)
-                break;
-        rc = fatal(&o, &diag, "the TLS policy is invalid: Postfix defers the mail without "
-                              "connecting (run tlspolicy policy for details)");
         rc = EXIT_DEFER;
-        goto out;
+        goto print;
     }
     r.vreq.cf = r.view;
     r.vreq.pol = &r.pol;
