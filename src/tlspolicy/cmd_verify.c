@@ -86,6 +86,19 @@ format_time(long long t, char *buf, size_t size)
         snprintf(buf, size, "@%lld", t);
 }
 
+/* iso_time - RFC 3339 UTC, as JSON carries times. */
+static json_t *
+iso_time(long long t)
+{
+    char buf[64];
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_null();
+    return json_string(buf);
+}
+
 static bool
 is_smtp_command(const char *cmd)
 {
@@ -395,11 +408,9 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
 {
     json_t *doc = cli_header_json("verify", r->destination, o, cf);
     const struct tlsp_verify_result *v = &r->vres;
-    char at[64];
     size_t i;
 
-    format_time(r->at, at, sizeof(at));
-    json_object_set_new(doc, "checked_at", json_string(at));
+    json_object_set_new(doc, "checked_at", iso_time(r->at));
     json_object_set_new(doc, "chain_file", json_string(r->chain_file));
     json_object_set_new(doc, "recipient", r->rt.recipient ? json_string(r->rt.recipient)
                                                           : json_null());
@@ -418,6 +429,9 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
         json_object_set_new(server, "port", json_integer(r->pol.port));
         json_object_set_new(doc, "server", server);
         json_object_set_new(doc, "policy", show_policy_json(&r->pol, r->view));
+    } else {
+        json_object_set_new(doc, "server", json_null());
+        json_object_set_new(doc, "policy", json_null());
     }
     if (r->have_vres) {
         json_t *chain = json_object(), *ver = json_object(), *ex = json_object();
@@ -431,8 +445,8 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
                                                                : json_null());
         json_object_set_new(chain, "issuer_cn", v->issuer_cn ? json_string(v->issuer_cn)
                                                              : json_null());
-        json_object_set_new(chain, "not_before", json_integer(v->not_before));
-        json_object_set_new(chain, "not_after", json_integer(v->not_after));
+        json_object_set_new(chain, "not_before", iso_time(v->not_before));
+        json_object_set_new(chain, "not_after", iso_time(v->not_after));
         json_object_set_new(chain, "cert_fingerprint", v->cert_fpt ? json_string(v->cert_fpt)
                                                                    : json_null());
         json_object_set_new(chain, "pkey_fingerprint", v->pkey_fpt ? json_string(v->pkey_fpt)
@@ -497,6 +511,10 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
                                                              : json_null());
         json_object_set_new(ex, "new_entry", json_boolean(r->ex.new_entry));
         json_object_set_new(doc, "explanation", ex);
+    } else {
+        json_object_set_new(doc, "chain", json_null());
+        json_object_set_new(doc, "verification", json_null());
+        json_object_set_new(doc, "explanation", json_null());
     }
     json_object_set_new(doc, "messages", cli_diag_json(diag));
     json_object_set_new(doc, "exit", json_integer(rc));
