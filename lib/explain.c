@@ -72,14 +72,16 @@ pget(struct ectx *c, const char *suffix, char *name, size_t size)
     return v;
 }
 
+/* The validity bound of a certificate as text, "?" when unknown. */
 static void
-format_time(long long t, char *buf, size_t size)
+cert_time(X509 *x, bool not_after, char *buf, size_t size)
 {
-    time_t tt = (time_t)t;
     struct tm tm;
 
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        snprintf(buf, size, "@%lld", t);
+    if (x && ASN1_TIME_to_tm(not_after ? X509_get0_notAfter(x) : X509_get0_notBefore(x), &tm))
+        tlsp_time_text((long long)timegm(&tm), buf, size);
+    else
+        snprintf(buf, size, "?");
 }
 
 /* The subject CN of a one-line subject, else the whole subject. */
@@ -294,7 +296,7 @@ explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trus
     size_t n_certs = tlsp_chain_count(c->req->chain);
     X509 *x = chain_cert(c, e->depth);
 
-    format_time(c->req->at, at, sizeof(at));
+    tlsp_time_text(c->req->at, at, sizeof(at));
     if (subj == NULL || iss == NULL) {
         c->st = TLSP_NOMEM;
         goto out;
@@ -329,28 +331,15 @@ explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trus
             subj);
         break;
     case X509_V_ERR_CERT_HAS_EXPIRED:
-        {
-            long long t = 0;
-            struct tm tm;
-
-            if (x && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
-                t = (long long)timegm(&tm);
-            format_time(t, when, sizeof(when));
-        }
+        cert_time(x, true, when, sizeof(when));
         why(c, "%s \"%s\" expired on %s (checked at %s).",
-            e->depth ? "The CA certificate" : "The certificate", subj, x ? when : "?", at);
+            e->depth ? "The CA certificate" : "The certificate", subj, when, at);
         break;
-    case X509_V_ERR_CERT_NOT_YET_VALID: {
-        long long t = 0;
-        struct tm tm;
-
-        if (x && ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm))
-            t = (long long)timegm(&tm);
-        format_time(t, when, sizeof(when));
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        cert_time(x, false, when, sizeof(when));
         why(c, "%s \"%s\" is not valid before %s (checked at %s).",
-            e->depth ? "The CA certificate" : "The certificate", subj, x ? when : "?", at);
+            e->depth ? "The CA certificate" : "The certificate", subj, when, at);
         break;
-    }
     case X509_V_ERR_INVALID_PURPOSE:
         if (e->depth == 0)
             why(c,
@@ -932,7 +921,8 @@ tlsp_explain(const struct tlsp_verify_request *req, const struct tlsp_verify_res
                 "the certificate is never seen.");
         goto out;
     }
-    if (pol->doomed && pol->doomed_reason && strcmp(pol->doomed_reason, res->reason ? res->reason : "") == 0 &&
+    if (pol->doomed && pol->doomed_reason &&
+        strcmp(pol->doomed_reason, res->reason ? res->reason : "") == 0 &&
         res->word == TLSP_WORD_NONE) {
         for (i = 0; i < pol->n_later; i++)
             why(&c, "%s", pol->later[i]);

@@ -231,21 +231,40 @@ hexval(int c)
 }
 
 /* Postfix hex_decode_opt(HEX_DECODE_FLAG_ALLOW_COLON): hex pairs, each
- * optionally followed by one colon. */
-static bool
-valid_hex_digest(const char *cp)
+ * optionally followed by one colon. Decodes into out (when not NULL) at
+ * most max bytes; returns the number of pairs, or 0 when malformed. */
+static size_t
+hex_digest_decode(const char *cp, unsigned char *out, size_t max)
 {
     size_t n = 0;
 
     while (*cp) {
-        if (hexval((unsigned char)cp[0]) < 0 || hexval((unsigned char)cp[1]) < 0)
-            return false;
+        int hi = hexval((unsigned char)cp[0]), lo = hi < 0 ? -1 : hexval((unsigned char)cp[1]);
+
+        if (hi < 0 || lo < 0)
+            return 0;
+        if (out && n < max)
+            out[n] = (unsigned char)(hi << 4 | lo);
         cp += 2;
         n++;
         if (*cp == ':')
             cp++;
     }
-    return n > 0;
+    return n;
+}
+
+static bool
+valid_hex_digest(const char *cp)
+{
+    return hex_digest_decode(cp, NULL, 0) > 0;
+}
+
+size_t
+tlsp_tlsconf_fpt_decode(const char *text, unsigned char *out, size_t max)
+{
+    size_t n = hex_digest_decode(text, out, max);
+
+    return n <= max ? n : 0;
 }
 
 enum tlsp_status

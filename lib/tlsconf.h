@@ -72,6 +72,15 @@ enum tlsp_status tlsp_tlsconf_fingerprints(const char *values, const char *delim
                                            struct tlsp_strvec *warnings) TLSP_MUST_CHECK;
 
 /*
+ * tlsp_tlsconf_fpt_decode - a well-formed fingerprint ("AB:CD:..." or
+ *       "ABCD...") as bytes
+ *
+ * Out:  out  at most max bytes.
+ * Returns the number of bytes, or 0 when text is malformed or longer than max.
+ */
+size_t tlsp_tlsconf_fpt_decode(const char *text, unsigned char *out, size_t max);
+
+/*
  * tlsp_tlsconf_digest_len - output size in bytes of a digest name known to
  *       OpenSSL ("md5" 16, "sha256" 32 ...), or 0 when OpenSSL knows none.
  */

@@ -70,6 +70,17 @@ vctx_index_init(void)
 
 /* ---- small helpers -------------------------------------------------------- */
 
+char *
+tlsp_time_text(long long t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(buf, size, "@%lld", t);
+    return buf;
+}
+
 const char *
 tlsp_word_name(enum tlsp_word w)
 {
@@ -157,37 +168,6 @@ tlsa_hex(const unsigned char *p, size_t n)
     free(head);
     free(tail);
     return s;
-}
-
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* A well-formed fingerprint ("AB:CD..." or "ABCD...") as bytes. */
-static size_t
-fpt_decode(const char *text, unsigned char *out, size_t max)
-{
-    size_t n = 0;
-
-    while (*text && n < max) {
-        int hi = hexval(text[0]), lo = hi < 0 ? -1 : hexval(text[1]);
-
-        if (hi < 0 || lo < 0)
-            break;
-        out[n++] = (unsigned char)(hi << 4 | lo);
-        text += 2;
-        if (*text == ':')
-            text++;
-    }
-    return n;
 }
 
 static long long
@@ -326,7 +306,8 @@ text_name(const X509_NAME *name, int nid, const char *label, const char *namaddr
     data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, pos));
     if ((len = ASN1_STRING_to_UTF8(&utf8, data)) < 0) {
         ERR_clear_error();
-        return log ? vlog(log, "warning: tls_text_name: %s: error decoding peer %s of ASN.1 type=%d",
+        return log ? vlog(log,
+                          "warning: tls_text_name: %s: error decoding peer %s of ASN.1 type=%d",
                           namaddr, label, ASN1_STRING_type(data))
                    : TLSP_OK;
     }
@@ -544,8 +525,9 @@ engine_init(struct setup *s, const EVP_MD *md, const char *digest, unsigned mask
 
         if (!ok) {
             what = tlsp_aprintf("%s%s%s%s%s%s", *cafile ? "CAfile=\"" : "", cafile,
-                                *cafile ? "\"" : "", *capath ? (*cafile ? ", CApath=\"" : "CApath=\"") : "",
-                                capath, *capath ? "\"" : "");
+                                *cafile ? "\"" : "",
+                                *capath ? (*cafile ? ", CApath=\"" : "CApath=\"") : "", capath,
+                                *capath ? "\"" : "");
             if (what == NULL)
                 return TLSP_NOMEM;
             st = vlog(log, "cannot load Certification Authority data, %s: disabling TLS support",
@@ -661,7 +643,7 @@ dane_records(struct setup *s, struct tarecs *out)
     if (pol->level == TLSP_LEVEL_FINGERPRINT) {
         for (i = 0; i < pol->n_fingerprints; i++) {
             unsigned char buf[EVP_MAX_MD_SIZE * 2];
-            size_t n = fpt_decode(pol->fingerprints[i], buf, sizeof(buf));
+            size_t n = tlsp_tlsconf_fpt_decode(pol->fingerprints[i], buf, sizeof(buf));
 
             if (!tarecs_add(&fwd, 3, 0, TLSA_PRIVATE_MTYPE, buf, n) ||
                 !tarecs_add(&fwd, 3, 1, TLSA_PRIVATE_MTYPE, buf, n)) {

@@ -145,6 +145,15 @@ void tlsp_verify_fini(struct tlsp_verify_result *res);
  */
 bool tlsp_verify_name(const struct tlsp_chain *chain, const char *name, char **matched);
 
+/*
+ * tlsp_time_text - a time as tlspolicy prints it: "YYYY-MM-DD HH:MM:SS UTC"
+ *
+ * In:   t     seconds since 1970.
+ * Out:  buf   at least 32 bytes; "@T" when t cannot be shown as a date.
+ * Returns buf.
+ */
+char *tlsp_time_text(long long t, char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

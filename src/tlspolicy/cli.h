@@ -37,6 +37,21 @@ struct cli_opts {
 
 extern const char *cli_progname;
 
+/* getopt_long() values of the long options every subcommand takes;
+ * subcommands number their own from CLI_OPT_OWN. */
+enum { CLI_OPT_SENDER = 1000, CLI_OPT_JSON, CLI_OPT_VERSION, CLI_OPT_OWN = 1100 };
+
+/*
+ * cli_common_option - apply option c (with its argument) when it is one of
+ *       -c, -o, -T, --sender, --json, --postfix-version
+ *
+ * Returns -1 when c is not one of them; 0 when applied; EXIT_USAGE after
+ * printing what is wrong with the argument. o->overrides must have room
+ * for every argument.
+ */
+int cli_common_option(const char *sub, int c, const char *arg, struct cli_opts *o,
+                      struct tlsp_diag *diag);
+
 /* cli_usage_error - print "tlspolicy SUB: TEXT" and a hint; returns EXIT_USAGE. */
 int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -64,6 +79,9 @@ void cli_header(FILE *fp, const char *what, const struct cli_opts *o, struct tls
 /* cli_header_json - the same facts as a JSON object (new reference). */
 json_t *cli_header_json(const char *command, const char *destination, const struct cli_opts *o,
                         struct tlsp_cf *cf);
+
+/* cli_strings_json - an array of n strings as a JSON array (new reference). */
+json_t *cli_strings_json(char *const *v, size_t n);
 
 /* cli_print_json - dump a document to stdout with a final newline; steals doc. */
 void cli_print_json(json_t *doc);

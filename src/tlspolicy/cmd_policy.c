@@ -14,12 +14,11 @@
 static bool json_mode;
 static const char *json_destination = "";
 
-enum { OPT_SENDER = 1000, OPT_JSON, OPT_VERSION };
 
 static const struct option long_opts[] = {
-    {"sender", required_argument, NULL, OPT_SENDER},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"postfix-version", required_argument, NULL, OPT_VERSION},
+    {"sender", required_argument, NULL, CLI_OPT_SENDER},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
+    {"postfix-version", required_argument, NULL, CLI_OPT_VERSION},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -331,6 +330,12 @@ print_json(struct tlsp_cf *cf, const struct cli_opts *o, const char *destination
     cli_print_json(doc);
 }
 
+static int
+fatal(const struct cli_opts *o, const struct tlsp_diag *diag, const char *context)
+{
+    return cli_print_fatal(SUB, json_mode, json_destination, o, diag, context);
+}
+
 int
 cmd_policy(int argc, char **argv)
 {
@@ -356,32 +361,16 @@ cmd_policy(int argc, char **argv)
     argv[0] = (char *)"tlspolicy policy"; /* for getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:o:T:h", long_opts, NULL)) != -1) {
+        int handled = cli_common_option(SUB, c, optarg, &o, &diag);
+
+        if (handled > 0) {
+            rc = handled;
+            goto out;
+        }
+        json_mode = o.json;
+        if (handled == 0)
+            continue;
         switch (c) {
-        case 'c':
-            o.config_dir = optarg;
-            break;
-        case 'o':
-            if (strchr(optarg, '=') == NULL) {
-                rc = cli_usage_error(SUB, "-o needs NAME=VALUE, not \"%s\"", optarg);
-                goto out;
-            }
-            ovr[o.n_overrides++] = optarg;
-            break;
-        case 'T':
-            o.transport = optarg;
-            break;
-        case OPT_SENDER:
-            o.sender = optarg;
-            break;
-        case OPT_JSON:
-            o.json = json_mode = true;
-            break;
-        case OPT_VERSION:
-            if (tlsp_version_parse(optarg, &o.version, &diag) != TLSP_OK) {
-                rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, NULL);
-                goto out;
-            }
-            break;
         case 'h':
             usage(stdout);
             rc = 0;
@@ -399,10 +388,11 @@ cmd_policy(int argc, char **argv)
     }
     json_destination = argv[optind];
     if ((cf = cli_load_cf(&o, &diag)) == NULL) {
-        rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, tlsp_diag_worst(&diag) == TLSP_SEV_FATAL
-                                    ? "Postfix stops with this configuration; nothing is "
-                                      "delivered"
-                                    : NULL);
+        rc = fatal(&o, &diag,
+                   tlsp_diag_worst(&diag) == TLSP_SEV_FATAL
+                       ? "Postfix stops with this configuration; nothing is "
+                         "delivered"
+                       : NULL);
         goto out;
     }
     memset(&req, 0, sizeof(req));
@@ -411,7 +401,7 @@ cmd_policy(int argc, char **argv)
     req.transport = o.transport;
     st = tlsp_route_resolve(cf, &req, &rt, &diag);
     if (st != TLSP_OK) {
-        rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, cli_stop_context(st));
+        rc = fatal(&o, &diag, cli_stop_context(st));
         goto out;
     }
     if (rt.failed)
@@ -420,7 +410,7 @@ cmd_policy(int argc, char **argv)
         rc2 = evaluate_hop(cf, &rt.filter, &filter, &diag);
         filter.role = "content filter";
         if (rc2 == EXIT_USAGE) {
-            rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, cli_stop_context(filter.status));
+            rc = fatal(&o, &diag, cli_stop_context(filter.status));
             goto out;
         }
         if (rc2 > rc)
@@ -429,7 +419,7 @@ cmd_policy(int argc, char **argv)
     rc2 = evaluate_hop(cf, &rt.hop, &delivery, &diag);
     delivery.role = "delivery";
     if (rc2 == EXIT_USAGE) {
-        rc = cli_print_fatal(SUB, json_mode, json_destination, &o, &diag, cli_stop_context(delivery.status));
+        rc = fatal(&o, &diag, cli_stop_context(delivery.status));
         goto out;
     }
     if (rc2 > rc)

@@ -18,12 +18,12 @@
 static bool json_mode;
 static const char *json_destination = "";
 
-enum { OPT_SENDER = 1000, OPT_JSON, OPT_VERSION, OPT_CHAIN, OPT_MX_HOST, OPT_AT };
+enum { OPT_CHAIN = CLI_OPT_OWN, OPT_MX_HOST, OPT_AT };
 
 static const struct option long_opts[] = {
-    {"sender", required_argument, NULL, OPT_SENDER},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"postfix-version", required_argument, NULL, OPT_VERSION},
+    {"sender", required_argument, NULL, CLI_OPT_SENDER},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
+    {"postfix-version", required_argument, NULL, CLI_OPT_VERSION},
     {"chain", required_argument, NULL, OPT_CHAIN},
     {"mx-host", required_argument, NULL, OPT_MX_HOST},
     {"at", required_argument, NULL, OPT_AT},
@@ -74,16 +74,6 @@ parse_time(const char *text, long long *out)
         }
     }
     return false;
-}
-
-static void
-format_time(long long t, char *buf, size_t size)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        snprintf(buf, size, "@%lld", t);
 }
 
 /* iso_time - RFC 3339 UTC, as JSON carries times. */
@@ -196,8 +186,8 @@ print_chain_text(FILE *fp, const struct run *r)
     fprintf(fp, "\nCertificate chain (%s)\n", r->chain_file);
     for (i = 0; i < v->n_subjects; i++)
         fprintf(fp, "  %-15s %zu %s\n", i == 0 ? "as sent" : "", i, v->subjects[i]);
-    format_time(v->not_before, nb, sizeof(nb));
-    format_time(v->not_after, na, sizeof(na));
+    tlsp_time_text(v->not_before, nb, sizeof(nb));
+    tlsp_time_text(v->not_after, na, sizeof(na));
     fprintf(fp, "  %-15s %s to %s\n", "leaf valid", nb, na);
     fprintf(fp, "  %-15s ", "leaf names");
     if (v->n_dns_names == 0 && v->n_ip_names == 0)
@@ -228,7 +218,7 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
 
     snprintf(title, sizeof(title), "tlspolicy verify %s", r->destination);
     cli_header(fp, title, o, cf);
-    format_time(r->at, at, sizeof(at));
+    tlsp_time_text(r->at, at, sizeof(at));
     fprintf(fp, "Checked at: %s%s\n", at, r->at_given ? " (--at)" : " (now)");
     print_route_text(fp, r);
     if (r->no_tls) {
@@ -248,7 +238,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
         fprintf(fp, "  postfix/smtp[PID]: warning: TLS policy lookup for %s/%s: %s\n", r->pol.dest,
                 r->pol.host ? r->pol.host : r->pol.nexthop,
                 r->pol.reason ? r->pol.reason : "client TLS configuration problem");
-        fprintf(fp, "  postfix/smtp[PID]: QUEUEID: %s%s%srelay=none, dsn=%s, status=deferred (%s)\n",
+        fprintf(fp,
+                "  postfix/smtp[PID]: QUEUEID: %s%s%srelay=none, dsn=%s, status=deferred (%s)\n",
                 r->rt.recipient ? "to=<" : "", r->rt.recipient ? r->rt.recipient : "",
                 r->rt.recipient ? ">, " : "", r->pol.dsn ? r->pol.dsn : "4.7.5",
                 r->pol.reason ? r->pol.reason : "");
@@ -327,7 +318,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
             const struct tlsp_strategy *s = &r->ex.strategies[i];
 
             fprintf(fp, "  %-12s %-32s %s%s%s%s\n", s->strategy, s->name,
-                    s->matches ? "matches " : "no match", s->matches && s->cert_name ? s->cert_name : "",
+                    s->matches ? "matches " : "no match",
+                    s->matches && s->cert_name ? s->cert_name : "",
                     s->required ? "  (required now)" : "", "");
         }
     }
@@ -363,17 +355,6 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
-
-static json_t *
-strings_json(char *const *v, size_t n)
-{
-    json_t *a = json_array();
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    return a;
-}
 
 static json_t *
 verr_json(const struct tlsp_verr *e)
@@ -437,9 +418,9 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
         json_t *chain = json_object(), *ver = json_object(), *ex = json_object();
         json_t *strat = json_array(), *fixes = json_array();
 
-        json_object_set_new(chain, "subjects", strings_json(v->subjects, v->n_subjects));
-        json_object_set_new(chain, "dns_names", strings_json(v->dns_names, v->n_dns_names));
-        json_object_set_new(chain, "ip_names", strings_json(v->ip_names, v->n_ip_names));
+        json_object_set_new(chain, "subjects", cli_strings_json(v->subjects, v->n_subjects));
+        json_object_set_new(chain, "dns_names", cli_strings_json(v->dns_names, v->n_dns_names));
+        json_object_set_new(chain, "ip_names", cli_strings_json(v->ip_names, v->n_ip_names));
         json_object_set_new(chain, "other_names", json_integer((json_int_t)v->n_other_names));
         json_object_set_new(chain, "subject_cn", v->subject_cn ? json_string(v->subject_cn)
                                                                : json_null());
@@ -482,7 +463,7 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
         }
         json_object_set_new(doc, "verification", ver);
 
-        json_object_set_new(ex, "why", strings_json(r->ex.why, r->ex.n_why));
+        json_object_set_new(ex, "why", cli_strings_json(r->ex.why, r->ex.n_why));
         for (i = 0; i < r->ex.n_strategies; i++) {
             const struct tlsp_strategy *s = &r->ex.strategies[i];
             json_t *j = json_object();
@@ -609,32 +590,16 @@ cmd_verify(int argc, char **argv)
     argv[0] = (char *)"tlspolicy verify";
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:o:T:h", long_opts, NULL)) != -1) {
+        int handled = cli_common_option(SUB, c, optarg, &o, &diag);
+
+        if (handled > 0) {
+            rc = handled;
+            goto out;
+        }
+        json_mode = o.json;
+        if (handled == 0)
+            continue;
         switch (c) {
-        case 'c':
-            o.config_dir = optarg;
-            break;
-        case 'o':
-            if (strchr(optarg, '=') == NULL) {
-                rc = cli_usage_error(SUB, "-o needs NAME=VALUE, not \"%s\"", optarg);
-                goto out;
-            }
-            ovr[o.n_overrides++] = optarg;
-            break;
-        case 'T':
-            o.transport = optarg;
-            break;
-        case OPT_SENDER:
-            o.sender = optarg;
-            break;
-        case OPT_JSON:
-            o.json = json_mode = true;
-            break;
-        case OPT_VERSION:
-            if (tlsp_version_parse(optarg, &o.version, &diag) != TLSP_OK) {
-                rc = fatal(&o, &diag, NULL);
-                goto out;
-            }
-            break;
         case OPT_CHAIN:
             r.chain_file = optarg;
             break;

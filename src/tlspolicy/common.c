@@ -236,3 +236,34 @@ cli_stop_context(enum tlsp_status st)
         return NULL;
     }
 }
+
+int
+cli_common_option(const char *sub, int c, const char *arg, struct cli_opts *o,
+                  struct tlsp_diag *diag)
+{
+    switch (c) {
+    case 'c':
+        o->config_dir = arg;
+        return 0;
+    case 'o':
+        if (strchr(arg, '=') == NULL)
+            return cli_usage_error(sub, "-o needs NAME=VALUE, not \"%s\"", arg);
+        o->overrides[o->n_overrides++] = arg;
+        return 0;
+    case 'T':
+        o->transport = arg;
+        return 0;
+    case CLI_OPT_SENDER:
+        o->sender = arg;
+        return 0;
+    case CLI_OPT_JSON:
+        o->json = true;
+        return 0;
+    case CLI_OPT_VERSION:
+        if (tlsp_version_parse(arg, &o->version, diag) != TLSP_OK)
+            return cli_print_fatal(sub, o->json, "", o, diag, NULL);
+        return 0;
+    default:
+        return -1;
+    }
+}

@@ -404,8 +404,8 @@ attr_json(const struct tlsp_attr *a)
     return o;
 }
 
-static json_t *
-strings_json(char *const *v, size_t n)
+json_t *
+cli_strings_json(char *const *v, size_t n)
 {
     json_t *a = json_array();
     size_t i;
@@ -484,7 +484,7 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
     json_object_set_new(o, "exclusions", nstr(pol->exclusions));
     json_object_set_new(o, "cipherlist", nstr(pol->cipherlist));
     json_object_set_new(o, "protocol_range", nstr(pol->protocols_text));
-    json_object_set_new(o, "match_list", strings_json(pol->match_elems, pol->n_match_elems));
+    json_object_set_new(o, "match_list", cli_strings_json(pol->match_elems, pol->n_match_elems));
     for (i = 0; i < pol->n_refs; i++) {
         const struct tlsp_refname *r = &pol->refs[i];
         json_t *j = json_object();
@@ -499,18 +499,20 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
     }
     json_object_set_new(o, "required_names", refs);
     json_object_set_new(o, "fingerprint_digest", nstr(pol->fingerprint_digest));
-    json_object_set_new(o, "fingerprints", strings_json(pol->fingerprints, pol->n_fingerprints));
+    json_object_set_new(o, "fingerprints",
+                        cli_strings_json(pol->fingerprints, pol->n_fingerprints));
     json_object_set_new(o, "dane_depends_on_dns", json_boolean(pol->dane_needs_dns));
     json_object_set_new(o, "downgrade", nstr(pol->downgrade));
     json_object_set_new(o, "mx_lookup", json_boolean(pol->mx_lookup));
-    json_object_set_new(o, "other_attributes", strings_json(pol->other_attrs, pol->n_other_attrs));
+    json_object_set_new(o, "other_attributes",
+                        cli_strings_json(pol->other_attrs, pol->n_other_attrs));
     json_object_set_new(o, "dsn", nstr(pol->dsn));
     json_object_set_new(o, "reason", nstr(pol->reason));
-    json_object_set_new(o, "postfix_log", strings_json(pol->log, pol->n_log));
+    json_object_set_new(o, "postfix_log", cli_strings_json(pol->log, pol->n_log));
     json_object_set_new(o, "doomed", json_boolean(pol->doomed));
     json_object_set_new(o, "doomed_dsn", nstr(pol->doomed_dsn));
     json_object_set_new(o, "doomed_reason", nstr(pol->doomed_reason));
-    json_object_set_new(o, "doomed_because", strings_json(pol->later, pol->n_later));
-    json_object_set_new(o, "notes", strings_json(pol->notes, pol->n_notes));
+    json_object_set_new(o, "doomed_because", cli_strings_json(pol->later, pol->n_later));
+    json_object_set_new(o, "notes", cli_strings_json(pol->notes, pol->n_notes));
     return o;
 }
