@@ -282,6 +282,17 @@ trust_source(struct ectx *c, char *buf, size_t size)
     return buf;
 }
 
+static bool
+chain_too_long(const struct tlsp_verify_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < res->n_chain_errors; i++)
+        if (res->chain_errors[i].code == X509_V_ERR_CERT_CHAIN_TOO_LONG)
+            return true;
+    return false;
+}
+
 static X509 *
 chain_cert(struct ectx *c, int depth)
 {
@@ -304,8 +315,9 @@ explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trus
     switch (e->code) {
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        /* With trust anchors, the missing issuer only restates "no anchor matched". */
-        if (nothing_trusted || c->res->dane_used)
+        /* With trust anchors, the missing issuer only restates "no anchor matched";
+         * after a depth failure, the chain was cut short, not left incomplete. */
+        if (nothing_trusted || c->res->dane_used || chain_too_long(c->res))
             break;
         if ((size_t)e->depth + 1 >= n_certs)
             why(c,
@@ -355,7 +367,10 @@ explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trus
         char name[PARAM_NAME_MAX];
         const char *depth = pget(c, "tls_scert_verifydepth", name, sizeof(name));
 
-        why(c, "The chain is longer than %s = %s allows.", name, depth);
+        why(c,
+            "The chain has more intermediate CAs than %s = %s allows (Postfix gives OpenSSL a "
+            "verification depth of one more).",
+            name, depth);
         break;
     }
     case X509_V_ERR_DANE_NO_MATCH:
@@ -809,9 +824,18 @@ fixes_trust(struct ectx *c)
             return;
         }
         switch (e->code) {
+        case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+            add_fix_owned(c, tlsp_aprintf("%s_tls_scert_verifydepth = 9", prefix(c)), false,
+                          tlsp_strdup("Restores Postfix's default verification depth (a main.cf "
+                                      "setting), which allows chains of up to ten intermediate "
+                                      "CAs."),
+                          tlsp_strdup("Longer chains cost a little more to verify; nothing is "
+                                      "trusted that was not before."));
+            break;
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-            if ((size_t)e->depth + 1 < tlsp_chain_count(c->req->chain))
+            if ((size_t)e->depth + 1 < tlsp_chain_count(c->req->chain) ||
+                chain_too_long(res))
                 break;
             add_fix_owned(c, NULL, false,
                           tlsp_aprintf("If \"%s\" is an intermediate CA, ask the server's "

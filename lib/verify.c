@@ -244,7 +244,6 @@ verify_cb(int ok, X509_STORE_CTX *xs)
     X509 *cert = X509_STORE_CTX_get_current_cert(xs);
     int err = X509_STORE_CTX_get_error(xs);
     int depth = X509_STORE_CTX_get_error_depth(xs);
-    int max_depth = SSL_get_verify_depth(ssl) - 1;
 
     if (v == NULL)
         return 1;
@@ -255,10 +254,6 @@ verify_cb(int ok, X509_STORE_CTX *xs)
             update_error_state(v, depth, cert, X509_V_ERR_UNSPECIFIED);
         }
         return 1;
-    }
-    if (max_depth >= 0 && depth > max_depth) {
-        X509_STORE_CTX_set_error(xs, err = X509_V_ERR_CERT_CHAIN_TOO_LONG);
-        ok = 0;
     }
     if (!ok) {
         struct tlsp_verr *grown = realloc(v->errs, (v->n_errs + 1) * sizeof(*grown));

@@ -325,9 +325,9 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
     }
     if (r->ex.n_fixes > 0) {
         fprintf(fp, "\nFixes, strongest first%s\n",
-                r->ex.new_entry ? " (no policy entry applies now: add the line to "
-                                  "smtp_tls_policy_maps)"
-                                : " (each replaces the entry)");
+                r->ex.new_entry ? " (no policy entry applies now: policy-table lines are new "
+                                  "entries for smtp_tls_policy_maps)"
+                                : " (a policy-table line replaces the entry)");
         size_t num = 0;
 
         for (i = 0; i < r->ex.n_fixes; i++) {
