@@ -1045,6 +1045,19 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
         tlsp_version_has(tlsp_cf_version(req->cf), TLSP_VR_TRUSTED_ON_NAME_MISMATCH);
     v.err_code = X509_V_OK;
 
+    /* The policy lookup turns each fingerprint into a private-use TLSA record. */
+    if (pol->level == TLSP_LEVEL_FINGERPRINT && (mask & (TLSP_TLSLOG_VERBOSE | TLSP_TLSLOG_DANE)))
+        for (i = 0; i < pol->n_fingerprints; i++) {
+            unsigned char buf[EVP_MAX_MD_SIZE * 2];
+            size_t n = tlsp_tlsconf_fpt_decode(pol->fingerprints[i], buf, sizeof(buf));
+            char *hex = tlsa_hex(buf, n);
+
+            st = hex ? vlog(&log, "fingerprint: digest as private-use TLSA record: 3 0 255 %s", hex)
+                     : TLSP_NOMEM;
+            free(hex);
+            if (st != TLSP_OK)
+                goto out;
+        }
     if ((mask & TLSP_TLSLOG_VERBOSE) &&
         ((st = vlog(&log, "setting up TLS connection to %s", res->namaddr)) != TLSP_OK ||
          (st = vlog(&log, "%s: TLS cipher list \"%s\"", res->namaddr,
