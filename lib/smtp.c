@@ -416,6 +416,8 @@ read_line(struct sess *s, bool *truncated)
 static enum io
 read_reply(struct sess *s, int *code, bool is_greeting)
 {
+    bool warned = false;
+
     *code = 0;
     s->text_len = 0;
     s->text[0] = 0;
@@ -445,6 +447,11 @@ read_reply(struct sess *s, int *code, bool is_greeting)
                 s->text[s->text_len++] = '\n';
             memcpy(s->text + s->text_len, s->line, len + 1);
             s->text_len += len;
+        } else if (!warned) {
+            /* smtp_chat_resp() stops storing and warns once. */
+            add_log(s, "warning: %s: multi-line response longer than %d %.30s...",
+                    s->namaddrport, TLSP_SMTP_LINE_MAX, s->line);
+            warned = true;
         }
         for (digits = 0; digits < len && s->line[digits] >= '0' && s->line[digits] <= '9';
              digits++)
@@ -871,11 +878,17 @@ helo(struct sess *s, bool after_tls)
 static void
 quit(struct sess *s)
 {
-    int code;
+    int code, last_code = s->res->reply_code;
+    char *last = s->res->reply;
 
+    /* The result keeps the reply that decided the session, not QUIT's. */
+    s->res->reply = NULL;
     set_deadline(s, s->t_quit);
     if (send_cmd(s, "QUIT") == IO_OK)
         (void)read_reply(s, &code, false);
+    free(s->res->reply);
+    s->res->reply = last;
+    s->res->reply_code = last_code;
 }
 
 /* ---- set-up ---- */
