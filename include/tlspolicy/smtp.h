@@ -42,7 +42,7 @@ extern "C" {
 
 #define TLSP_SMTP_LINE_MAX 2048                      /* bytes kept per reply line */
 #define TLSP_SMTP_REPLY_MAX_LINES 1000               /* lines per reply */
-#define TLSP_SMTP_REPLY_MAX_BYTES ((size_t)1 << 20)  /* bytes per reply on the wire */
+#define TLSP_SMTP_REPLY_MAX_BYTES ((size_t)256 << 20) /* bytes per reply on the wire */
 #define TLSP_SMTP_TRANSCRIPT_MAX 200                 /* transcript lines kept */
 
 /* Where the session stopped. */
@@ -82,6 +82,11 @@ struct tlsp_smtp_result {
     struct tlsp_chain *chain; /* the peer's chain as sent (leaf first), or NULL (anonymous) */
     char **transcript;        /* "> EHLO x", "< 250-..." lines, bounded */
     size_t n_transcript;
+    char **log;               /* lines Postfix would log for this session besides the
+                                 status line, in order: "SSL_connect error to ...",
+                                 "warning: TLS library problem: ...", "warning: HOST[ADDR]:PORT:
+                                 response longer than 2048: ..." */
+    size_t n_log;
 };
 
 /*
