@@ -239,26 +239,6 @@ set_fail(struct tlsp_check_server *s, const char *dsn, const char *reason)
     return TLSP_OK;
 }
 
-/* Lines of the session's error text that Postfix logs (SSL_connect error, TLS
- * library problems): one per line of the text. */
-static enum tlsp_status
-log_error_lines(struct tlsp_strvec *log, const char *text)
-{
-    const char *p = text;
-    enum tlsp_status st = TLSP_OK;
-
-    while (p && *p && st == TLSP_OK) {
-        size_t n = strcspn(p, "\n");
-
-        if (n > 0)
-            st = tlsp_strvec_pushn(log, p, n);
-        p += n;
-        if (*p == '\n')
-            p++;
-    }
-    return st;
-}
-
 /* "HOST[ADDR]" and "HOST[ADDR]:PORT" as Postfix writes them. */
 static char *
 namaddr(const struct tlsp_check_server *s)
@@ -401,6 +381,9 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     if (st != TLSP_OK)
         goto out;
 
+    for (i = 0; i < s->smtp.n_log; i++)
+        if ((st = tlsp_strvec_push(&log, s->smtp.log[i])) != TLSP_OK)
+            goto out;
     switch (s->smtp.stage) {
     case TLSP_SMTP_CONNECT:
         st = set_fail(s, "4.4.1", s->smtp.error ? s->smtp.error : "connect failed");
@@ -424,7 +407,9 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
         break;
     case TLSP_SMTP_NO_STARTTLS:
         if (s->pol.level >= TLSP_LEVEL_ENCRYPT) {
-            char *r = tlsp_aprintf("TLS is required, but was not offered by host %s", na);
+            char *r = s->smtp.error
+                          ? tlsp_strdup(s->smtp.error)
+                          : tlsp_aprintf("TLS is required, but was not offered by host %s", na);
 
             st = r ? set_fail(s, "4.7.4", r) : TLSP_NOMEM;
             free(r);
@@ -443,9 +428,12 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
                 reply = tlsp_strdup(t);
             else
                 reply = tlsp_aprintf("%d %s", s->smtp.reply_code, t);
-            r = reply ? tlsp_aprintf("TLS is required, but host %s refused to start TLS: %s", na,
-                                     reply)
-                      : NULL;
+            if (s->smtp.error && strstr(s->smtp.error, "refused to start TLS"))
+                r = tlsp_strdup(s->smtp.error);
+            else
+                r = reply ? tlsp_aprintf("TLS is required, but host %s refused to start TLS: %s",
+                                         na, reply)
+                          : NULL;
             st = r ? set_fail(s, dsn, r) : TLSP_NOMEM;
             free(reply);
             free(r);
@@ -456,8 +444,6 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
         }
         break;
     case TLSP_SMTP_HANDSHAKE:
-        if ((st = log_error_lines(&log, s->smtp.error)) != TLSP_OK)
-            break;
         st = set_fail(s, "4.7.5", HANDSHAKE_FAILURE);
         /* spec 1.7.1: a plaintext retry on the same address at "may" only, once
          * the message has waited minimal_backoff_time */
