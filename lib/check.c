@@ -66,7 +66,7 @@ tlsp_reply_dsn(int code, const char *text, char *buf, size_t size)
                     dots++;
                 n++;
             }
-            if (dots == 3 && p[n - 1] != '.' && (p[n] == 0 || p[n] == ' ') && n < size) {
+            if (dots == 2 && p[n - 1] != '.' && (p[n] == 0 || p[n] == ' ') && n < size) {
                 memcpy(buf, p, n);
                 buf[n] = 0;
                 return buf;
@@ -94,8 +94,14 @@ tlsp_check_fate(const struct tlsp_outcome *o, size_t n, size_t total, const char
     if (fate == NULL)
         return TLSP_INVAL;
     memset(fate, 0, sizeof(*fate));
-    if ((n > 0 && o == NULL) || total < n)
+    if (n > 0 && o == NULL)
         return TLSP_INVAL;
+    for (i = 0; i < n; i++)
+        if (!o[i].retry_plain)
+            addr_index++;
+    if (addr_index > total)
+        return TLSP_INVAL;
+    addr_index = 0;
     if (n > 0 && (fate->lines = calloc(n, sizeof(*fate->lines))) == NULL)
         return TLSP_NOMEM;
     fate->n_lines = n;
@@ -596,9 +602,7 @@ compute_fate(struct tlsp_check_result *res, const char *rcpt)
     if ((st = outcomes_of(res, &o)) != TLSP_OK)
         return st;
     dns_why(res, &dsn, &reason);
-    st = tlsp_check_fate(o, res->n_servers, res->n_total > res->n_servers ? res->n_total
-                                                                          : res->n_servers,
-                         dsn, reason, rcpt, &res->fate);
+    st = tlsp_check_fate(o, res->n_servers, res->n_total, dsn, reason, rcpt, &res->fate);
     free(o);
     res->have_fate = st == TLSP_OK;
     return st;
