@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -980,9 +981,42 @@ numeric_addr(const char *a)
     return a && (inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1);
 }
 
+static enum tlsp_status session(const struct tlsp_smtp_request *req,
+                                struct tlsp_smtp_result *res, struct tlsp_diag *diag);
+
+/*
+ * OpenSSL writes to the socket with write(2), which raises SIGPIPE when the
+ * server has gone: block it in this thread for the session and take back a
+ * SIGPIPE the session caused, so the caller's disposition never sees it.
+ */
 enum tlsp_status
 tlsp_smtp_session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
                   struct tlsp_diag *diag)
+{
+    sigset_t pipe_set, old, pending;
+    bool was_pending;
+    enum tlsp_status st;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    sigemptyset(&pending);
+    was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    st = session(req, res, diag);
+    if (!was_pending) {
+        const struct timespec zero = {0, 0};
+
+        while (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1 &&
+               sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return st;
+}
+
+static enum tlsp_status
+session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
+        struct tlsp_diag *diag)
 {
     struct sess *s;
     enum tlsp_status st = TLSP_OK;
