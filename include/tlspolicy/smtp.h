@@ -113,6 +113,10 @@ struct tlsp_smtp_result {
                                  enum tlsp_smtp_stage); NULL when nothing went wrong */
     char *protocol, *cipher;  /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
     int cipher_bits, cipher_alg_bits;
+    char *details;            /* what Postfix 3.7 appends to its TLS 1.3 summary line, e.g.
+                                 "key-exchange X25519 server-signature RSA-PSS (2048 bits)
+                                 server-digest SHA256"; NULL below TLS 1.3 (Postfix adds
+                                 nothing there) */
     struct tlsp_chain *chain; /* the peer's chain as sent (leaf first), or NULL (anonymous) */
     char **transcript;        /* "> EHLO x", "< 250-..." lines, at most
                                  TLSP_SMTP_TRANSCRIPT_MAX */
