@@ -461,10 +461,12 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
             s->word = TLSP_WORD_ANONYMOUS;
             if ((mask & TLSP_TLSLOG_SUMMARY) &&
                 (st = slog(&log, "Anonymous TLS connection established to %s: %s with cipher %s "
-                                 "(%d/%d bits)",
+                                 "(%d/%d bits)%s%s",
                            s->relay, s->smtp.protocol ? s->smtp.protocol : "?",
                            s->smtp.cipher ? s->smtp.cipher : "?", s->smtp.cipher_bits,
-                           s->smtp.cipher_alg_bits)) != TLSP_OK)
+                           s->smtp.cipher_alg_bits,
+                           s->smtp.details && *s->smtp.details ? " " : "",
+                           s->smtp.details ? s->smtp.details : "")) != TLSP_OK)
                 break;
             if (tlsp_level_must_match(s->pol.level))
                 st = set_fail(s, "4.7.5", NOT_VERIFIED);
@@ -481,6 +483,7 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
         s->vreq.cipher = s->smtp.cipher;
         s->vreq.cipher_bits = s->smtp.cipher_bits;
         s->vreq.cipher_alg_bits = s->smtp.cipher_alg_bits;
+        s->vreq.sig_params = s->smtp.details;
         st = tlsp_verify(&s->vreq, &s->ver, c->diag);
         s->have_ver = true;
         if (st != TLSP_OK)
