@@ -42,11 +42,11 @@
 #include "idna.h"
 #include "util/str.h"
 
-#define ANSWER_MAX 65536    /* the DNS message maximum: every answer fits */
-#define RR_LIST_LIMIT 100   /* records kept per list (Postfix 3.9's dns_rr_list_limit) */
-#define NAME_MAX_LEN 1025   /* Postfix's DNS_NAME_LEN + 1 */
+#define ANSWER_MAX 65536  /* the DNS message maximum: every answer fits */
+#define RR_LIST_LIMIT 100 /* records kept per list (Postfix 3.9's dns_rr_list_limit) */
+#define NAME_MAX_LEN 1025 /* Postfix's DNS_NAME_LEN + 1 */
 #define REASON_MAX 2048
-#define CNAME_LIMIT 10      /* dns_lookup_x(): CNAME indirections followed */
+#define CNAME_LIMIT 10 /* dns_lookup_x(): CNAME indirections followed */
 
 /* Postfix's DNS_* status codes, in its precedence order (dns.h). */
 enum pd {
@@ -62,9 +62,9 @@ enum pd {
 
 /* One resource record as Postfix's DNS_RR keeps it (the parts we use). */
 struct rr {
-    char *qname;  /* the name asked */
-    char *rname;  /* the record's owner (CNAME target) */
-    int type;     /* ns_t_a, ns_t_aaaa, ns_t_mx */
+    char *qname; /* the name asked */
+    char *rname; /* the record's owner (CNAME target) */
+    int type;    /* ns_t_a, ns_t_aaaa, ns_t_mx */
     unsigned pref;
     unsigned char addr[16];
     char *exchange; /* MX host */
@@ -89,16 +89,16 @@ struct ctx {
     struct tlsp_cf *cf;
     struct tlsp_diag *diag;
     struct tlsp_dns_result *res;
-    const char *prefix;        /* "smtp" or "lmtp" */
+    const char *prefix; /* "smtp" or "lmtp" */
     bool smtp_mode;
-    unsigned lookup_mask;      /* TLSP_DNS_LOOKUP_* */
+    unsigned lookup_mask;       /* TLSP_DNS_LOOKUP_* */
     unsigned long host_res_opt; /* smtp_dns_resolver_options */
-    int support;               /* 0 disabled, 1 enabled, 2 dnssec */
-    int atypes[3];             /* 0-terminated, Postfix's dns_atype_list */
-    int families[3];           /* 0-terminated sa_family_list */
+    int support;                /* 0 disabled, 1 enabled, 2 dnssec */
+    int atypes[3];              /* 0-terminated, Postfix's dns_atype_list */
+    int families[3];            /* 0-terminated sa_family_list */
     enum tlsp_dns_family_pref prefer;
     bool randomize, balance, ign_mx_err, defer_mxaddr, cname_override;
-    bool insecure_mx_dnssec;   /* smtp_tls_dane_insecure_mx_policy is encrypt or dane */
+    bool insecure_mx_dnssec; /* smtp_tls_dane_insecure_mx_policy is encrypt or dane */
     long mxaddr_limit;
     unsigned timeout_s;
     struct sockaddr_storage tcp_ns[MAXNS];
@@ -107,7 +107,7 @@ struct ctx {
     bool sec_available, sec_probed;
     const char *dnssec_probe;
     uint64_t rng;
-    bool seeded;               /* opts->seeded: reproducible order */
+    bool seeded; /* opts->seeded: reproducible order */
     unsigned char *buf;
     enum tlsp_status err; /* our own failure (NOMEM, CONFIG), sticky */
 };
@@ -260,8 +260,8 @@ type_code(const char *name)
     static const struct {
         const char *name;
         int type;
-    } tab[] = {{"a", ns_t_a},   {"aaaa", ns_t_aaaa}, {"mx", ns_t_mx},   {"ns", ns_t_ns},
-               {"soa", ns_t_soa}, {"txt", ns_t_txt}, {"ptr", ns_t_ptr}, {"cname", ns_t_cname}};
+    } tab[] = {{"a", ns_t_a},     {"aaaa", ns_t_aaaa}, {"mx", ns_t_mx},   {"ns", ns_t_ns},
+               {"soa", ns_t_soa}, {"txt", ns_t_txt},   {"ptr", ns_t_ptr}, {"cname", ns_t_cname}};
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
         if (strcasecmp(name, tab[i].name) == 0)
             return tab[i].type;
@@ -330,8 +330,7 @@ collect_nameservers(struct ctx *c)
     c->n_tcp_ns = 0;
     for (int i = 0; i < c->rs.nscount && i < MAXNS; i++) {
         if (c->rs.nsaddr_list[i].sin_family == 0 && c->rs._u._ext.nsaddrs[i] != NULL) {
-            memcpy(&c->tcp_ns[c->n_tcp_ns], c->rs._u._ext.nsaddrs[i],
-                   sizeof(struct sockaddr_in6));
+            memcpy(&c->tcp_ns[c->n_tcp_ns], c->rs._u._ext.nsaddrs[i], sizeof(struct sockaddr_in6));
             c->tcp_ns_len[c->n_tcp_ns++] = sizeof(struct sockaddr_in6);
         } else {
             memcpy(&c->tcp_ns[c->n_tcp_ns], &c->rs.nsaddr_list[i], sizeof(struct sockaddr_in));
@@ -454,8 +453,8 @@ static int
 tcp_query(struct ctx *c, const char *qname, int type, unsigned long options)
 {
     unsigned char q[NS_PACKETSZ + 64];
-    int qlen = res_nmkquery(&c->rs, ns_o_query, qname, ns_c_in, type, NULL, 0, NULL, q,
-                            NS_PACKETSZ);
+    int qlen =
+        res_nmkquery(&c->rs, ns_o_query, qname, ns_c_in, type, NULL, 0, NULL, q, NS_PACKETSZ);
     HEADER *qh = (HEADER *)q;
 
     if (qlen < 0)
@@ -482,8 +481,8 @@ tcp_query(struct ctx *c, const char *qname, int type, unsigned long options)
             continue;
         clock_gettime(CLOCK_MONOTONIC, &dl);
         dl.tv_sec += c->timeout_s;
-        if (connect(fd, (struct sockaddr *)&c->tcp_ns[i], c->tcp_ns_len[i]) != 0
-            && errno != EINPROGRESS) {
+        if (connect(fd, (struct sockaddr *)&c->tcp_ns[i], c->tcp_ns_len[i]) != 0 &&
+            errno != EINPROGRESS) {
             close(fd);
             continue;
         }
@@ -499,14 +498,14 @@ tcp_query(struct ctx *c, const char *qname, int type, unsigned long options)
                 continue;
             }
         }
-        if (!tcp_write_all(fd, lenbuf, 2, &dl) || !tcp_write_all(fd, q, (size_t)qlen, &dl)
-            || !tcp_read_all(fd, lenbuf, 2, &dl)) {
+        if (!tcp_write_all(fd, lenbuf, 2, &dl) || !tcp_write_all(fd, q, (size_t)qlen, &dl) ||
+            !tcp_read_all(fd, lenbuf, 2, &dl)) {
             close(fd);
             continue;
         }
         rlen = ((unsigned)lenbuf[0] << 8) | lenbuf[1];
-        if (rlen < NS_HFIXEDSZ || !tcp_read_all(fd, c->buf, rlen, &dl)
-            || memcmp(c->buf, q, 2) != 0) {
+        if (rlen < NS_HFIXEDSZ || !tcp_read_all(fd, c->buf, rlen, &dl) ||
+            memcmp(c->buf, q, 2) != 0) {
             close(fd);
             continue;
         }
@@ -568,8 +567,8 @@ query(struct ctx *c, const char *name, int type, unsigned long flags, int *lenp,
         /* Truncated: ask the same question over TCP, within the timeout. */
         char qname[NAME_MAX_LEN];
         int qlen = len > 0 ? len : ANSWER_MAX;
-        if (ntohs(hp->qdcount) >= 1
-            && dn_expand(c->buf, c->buf + qlen, c->buf + NS_HFIXEDSZ, qname, sizeof(qname)) >= 0) {
+        if (ntohs(hp->qdcount) >= 1 &&
+            dn_expand(c->buf, c->buf + qlen, c->buf + NS_HFIXEDSZ, qname, sizeof(qname)) >= 0) {
             len = tcp_query(c, qname, type, c->rs.options);
             if (len < 0)
                 h = TRY_AGAIN;
@@ -632,8 +631,8 @@ get_answer(struct ctx *c, const char *orig_name, int len, int type, bool ad, str
             const unsigned char *rd = ns_rr_rdata(rr);
             unsigned rdlen = ns_rr_rdlen(rr);
             if (type == ns_t_mx) {
-                if (rdlen < 3 || dn_expand(ns_msg_base(msg), ns_msg_end(msg), rd + 2, data,
-                                           sizeof(data)) < 0) {
+                if (rdlen < 3 ||
+                    dn_expand(ns_msg_base(msg), ns_msg_end(msg), rd + 2, data, sizeof(data)) < 0) {
                     if (not_found != PD_RETRY)
                         not_found = PD_RETRY;
                     continue;
@@ -671,8 +670,8 @@ get_answer(struct ctx *c, const char *orig_name, int len, int type, bool ad, str
             found++;
         } else if (ns_rr_type(rr) == ns_t_cname) {
             cname_found++;
-            if (dn_expand(ns_msg_base(msg), ns_msg_end(msg), ns_rr_rdata(rr), data,
-                          sizeof(data)) < 0)
+            if (dn_expand(ns_msg_base(msg), ns_msg_end(msg), ns_rr_rdata(rr), data, sizeof(data)) <
+                0)
                 goto corrupt_retry;
             if (!valid_rr_name(data)) {
                 rrlist_fini(out);
@@ -711,8 +710,8 @@ sec_probe(struct ctx *c, unsigned long flags)
     if (c->dnssec_probe == NULL || *c->dnssec_probe == 0)
         return;
     snprintf(spec, sizeof(spec), "%s", c->dnssec_probe);
-    if ((qname = strchr(spec, ':')) == NULL || qname[1] == 0
-        || (*qname = 0, qtype = type_code(spec)) == 0) {
+    if ((qname = strchr(spec, ':')) == NULL || qname[1] == 0 ||
+        (*qname = 0, qtype = type_code(spec)) == 0) {
         (void)tlsp_diag_add(c->diag, TLSP_SEV_FATAL, NULL, 0,
                             "malformed dnssec_probe value: %s format is qtype:qname",
                             c->dnssec_probe);
@@ -726,11 +725,12 @@ sec_probe(struct ctx *c, unsigned long flags)
     if (!c->sec_available)
         add_note(c, "warning: DNSSEC validation may be unavailable");
     if (st == PD_RETRY || st == PD_FAIL)
-        add_note(c, "warning: reason: dnssec_probe '%s' received no response: %s",
-                 c->dnssec_probe, w.reason);
+        add_note(c, "warning: reason: dnssec_probe '%s' received no response: %s", c->dnssec_probe,
+                 w.reason);
     else if (!c->sec_available)
-        add_note(c, "warning: reason: dnssec_probe '%s' received a response that is not "
-                    "DNSSEC validated",
+        add_note(c,
+                 "warning: reason: dnssec_probe '%s' received a response that is not "
+                 "DNSSEC validated",
                  c->dnssec_probe);
 }
 
@@ -764,8 +764,9 @@ lookup_x(struct ctx *c, const char *name, int type, unsigned long flags, struct 
             sec_probe(c, flags);
         switch (st) {
         default:
-            why_text(why, "Name service error for name=%s type=%s: "
-                          "Malformed or unexpected name server reply",
+            why_text(why,
+                     "Name service error for name=%s type=%s: "
+                     "Malformed or unexpected name server reply",
                      cur, type_name(type));
             return st;
         case PD_NULLMX:
@@ -787,8 +788,7 @@ lookup_x(struct ctx *c, const char *name, int type, unsigned long flags, struct 
 
 /* Postfix dns_lookup_rv(): each address type in turn; the best status wins */
 static enum pd
-lookup_v(struct ctx *c, const char *name, unsigned long flags, struct rrlist *out,
-         struct why *why)
+lookup_v(struct ctx *c, const char *name, unsigned long flags, struct rrlist *out, struct why *why)
 {
     enum pd status = PD_NOTFOUND;
     int hpref = INT_MIN;
@@ -849,8 +849,8 @@ push_addr(struct ctx *c, struct rrlist *l, const char *host, const struct sockad
 
 /* Postfix smtp_addr_one(): the addresses of one host name */
 static void
-addr_one(struct ctx *c, struct rrlist *list, const char *host, unsigned long res_opt,
-         unsigned pref, struct why *why)
+addr_one(struct ctx *c, struct rrlist *list, const char *host, unsigned long res_opt, unsigned pref,
+         struct why *why)
 {
     struct addrinfo hints = {0}, *res0 = NULL;
     int aierr;
@@ -1262,8 +1262,8 @@ load_config(struct ctx *c)
     long limit;
     char name[128];
 
-    if ((st = tlsp_cf_get(c->cf, "inet_protocols", &v, c->diag)) != TLSP_OK
-        || (st = parse_inet_protocols(c, v)) != TLSP_OK)
+    if ((st = tlsp_cf_get(c->cf, "inet_protocols", &v, c->diag)) != TLSP_OK ||
+        (st = parse_inet_protocols(c, v)) != TLSP_OK)
         return st;
     if ((st = tlsp_cf_get_bool(c->cf, "disable_dns_lookups", &disable_dns, c->diag)) != TLSP_OK)
         return st;
@@ -1278,16 +1278,16 @@ load_config(struct ctx *c)
     else if (strcmp(v, "dnssec") == 0)
         c->support = 2;
     else {
-        (void)tlsp_diag_add(c->diag, TLSP_SEV_FATAL, NULL, 0, "invalid %s_dns_support_level: \"%s\"",
-                            c->prefix, v);
+        (void)tlsp_diag_add(c->diag, TLSP_SEV_FATAL, NULL, 0,
+                            "invalid %s_dns_support_level: \"%s\"", c->prefix, v);
         return TLSP_CONFIG;
     }
     if (c->support == 0) {
         c->lookup_mask = TLSP_DNS_LOOKUP_NATIVE;
     } else {
         param_name(c, "host_lookup", name, sizeof(name));
-        if ((st = param(c, "host_lookup", &v)) != TLSP_OK
-            || (st = tlsp_dns_parse_host_lookup(name, v, &c->lookup_mask, c->diag)) != TLSP_OK)
+        if ((st = param(c, "host_lookup", &v)) != TLSP_OK ||
+            (st = tlsp_dns_parse_host_lookup(name, v, &c->lookup_mask, c->diag)) != TLSP_OK)
             return st;
     }
     if ((st = param(c, "dns_resolver_options", &v)) != TLSP_OK)
@@ -1320,16 +1320,16 @@ load_config(struct ctx *c)
     else if (strcasecmp(v, "ipv6") == 0)
         c->prefer = TLSP_DNS_PREFER_IPV6;
     else {
-        (void)tlsp_diag_add(c->diag, TLSP_SEV_FATAL, NULL, 0,
-                            "bad %s_address_preference value: %s", c->prefix, v);
+        (void)tlsp_diag_add(c->diag, TLSP_SEV_FATAL, NULL, 0, "bad %s_address_preference value: %s",
+                            c->prefix, v);
         return TLSP_CONFIG;
     }
-    if ((st = param_bool(c, "randomize_addresses", &c->randomize)) != TLSP_OK
-        || (st = param_bool(c, "balance_inet_protocols", &c->balance)) != TLSP_OK
-        || (st = param_bool(c, "defer_if_no_mx_address_found", &c->defer_mxaddr)) != TLSP_OK
-        || (st = param_bool(c, "cname_overrides_servername", &c->cname_override)) != TLSP_OK
-        || (st = tlsp_cf_get_bool(c->cf, "ignore_mx_lookup_error", &c->ign_mx_err, c->diag))
-               != TLSP_OK)
+    if ((st = param_bool(c, "randomize_addresses", &c->randomize)) != TLSP_OK ||
+        (st = param_bool(c, "balance_inet_protocols", &c->balance)) != TLSP_OK ||
+        (st = param_bool(c, "defer_if_no_mx_address_found", &c->defer_mxaddr)) != TLSP_OK ||
+        (st = param_bool(c, "cname_overrides_servername", &c->cname_override)) != TLSP_OK ||
+        (st = tlsp_cf_get_bool(c->cf, "ignore_mx_lookup_error", &c->ign_mx_err, c->diag)) !=
+            TLSP_OK)
         return st;
     param_name(c, "mx_address_limit", name, sizeof(name));
     if ((st = tlsp_cf_get_int(c->cf, name, &limit, c->diag)) != TLSP_OK)
@@ -1345,8 +1345,9 @@ load_config(struct ctx *c)
     if ((st = param(c, "dns_reply_filter", &v)) != TLSP_OK)
         return st;
     if (*v)
-        add_note(c, "tlspolicy: %s_dns_reply_filter is not applied: the addresses are as "
-                    "DNS gave them",
+        add_note(c,
+                 "tlspolicy: %s_dns_reply_filter is not applied: the addresses are as "
+                 "DNS gave them",
                  c->prefix);
     return TLSP_OK;
 }
@@ -1632,8 +1633,7 @@ tlsp_dns_parse_host_lookup(const char *param_name, const char *value, unsigned *
     free(copy);
     if (m == 0) {
         (void)tlsp_diag_add(diag, TLSP_SEV_FATAL, NULL, 0,
-                            "%s: no host lookup method (expected dns, native or both)",
-                            param_name);
+                            "%s: no host lookup method (expected dns, native or both)", param_name);
         return TLSP_CONFIG;
     }
     *mask = m;

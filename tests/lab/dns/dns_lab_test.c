@@ -122,8 +122,9 @@ test_equal_preference_both_orders(void **state)
             const char *l = addr_list(&a);
             if (strcmp(l, "mx1.mx.example.net[127.0.1.1]/10 mx2.mx.example.net[127.0.1.2]/10") == 0)
                 first_mx1++;
-            else if (strcmp(l, "mx2.mx.example.net[127.0.1.2]/10 mx1.mx.example.net[127.0.1.1]/10")
-                     == 0)
+            else if (strcmp(l,
+                            "mx2.mx.example.net[127.0.1.2]/10 mx1.mx.example.net[127.0.1.1]/10") ==
+                     0)
                 first_mx2++;
             else
                 fail_msg("unexpected list for seed %lu: %s", seed, l);
