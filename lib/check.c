@@ -203,6 +203,9 @@ struct ctx {
     bool lmtp;
     const char *service;
     bool engine_logged;
+    bool engine_pending;        /* the engine's lines are still to be logged */
+    bool engine_ok;
+    struct tlsp_verify_result eng; /* tls_client_init() */
     long long min_backoff_s;
 };
 
@@ -295,8 +298,7 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     struct tlsp_policy_request preq;
     struct tlsp_smtp_request sreq;
     struct tlsp_strvec log;
-    struct tlsp_verify_result eng;
-    bool wrapper = false, try_tls, engine_ok = true;
+    bool wrapper = false, try_tls, engine_ok;
     enum tlsp_status st;
     unsigned mask;
     char *na = NULL, what[512];
@@ -304,7 +306,6 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
 
     *retry_plain_out = false;
     tlsp_strvec_init(&log);
-    memset(&eng, 0, sizeof(eng));
     if ((s->relay = tlsp_aprintf("%s[%s]:%u", s->host, s->addr, s->port)) == NULL ||
         (na = namaddr(s)) == NULL) {
         st = TLSP_NOMEM;
@@ -332,19 +333,15 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     }
     mask = log_mask(view, &s->pol);
 
-    /* smtp(8) starts its TLS engine once, before the first policy lookup. */
-    if (!plaintext && s->pol.level > TLSP_LEVEL_NONE) {
-        if ((st = tlsp_verify_engine(view, &s->pol, &eng, c->diag)) != TLSP_OK)
-            goto out;
-        engine_ok = eng.engine_ok;
-        if (!c->engine_logged) {
-            for (i = 0; i < eng.n_log && st == TLSP_OK; i++)
-                st = tlsp_strvec_push(&log, eng.log[i]);
-            c->engine_logged = true;
-            if (st != TLSP_OK)
+    /* smtp(8) starts its TLS engine once, at start-up, before any policy lookup. */
+    if (c->engine_pending) {
+        for (i = 0; i < c->eng.n_log; i++)
+            if ((st = tlsp_strvec_push(&log, c->eng.log[i])) != TLSP_OK)
                 goto out;
-        }
+        c->engine_pending = false;
+        c->engine_logged = true;
     }
+    engine_ok = c->engine_ok;
     /* smtp(8) caches each policy by next hop, host and port: the lookup's
      * warnings appear for the first address of a host only. */
     if (!plaintext && !policy_seen(c, s))
@@ -402,6 +399,22 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     if (st != TLSP_OK)
         goto out;
 
+    /* A handshake that fails is set up and logged as one that succeeds, up to
+     * the failure (tls_client_start()); verify logs these lines otherwise. */
+    if (s->smtp.stage == TLSP_SMTP_HANDSHAKE && (mask & TLSP_TLSLOG_VERBOSE)) {
+        if ((st = slog(&log, "setting up TLS connection to %s", s->relay)) != TLSP_OK)
+            goto out;
+        if (s->pol.cipherlist &&
+            (st = slog(&log, "%s: TLS cipher list \"%s\"", s->relay, s->pol.cipherlist)) !=
+                TLSP_OK)
+            goto out;
+        if (s->pol.cipherlist && s->pol.servername.value && *s->pol.servername.value &&
+            (st = slog(&log, "%s: SNI hostname: %s", s->relay,
+                       strcasecmp(s->pol.servername.value, "hostname") == 0
+                           ? s->host
+                           : s->pol.servername.value)) != TLSP_OK)
+            goto out;
+    }
     for (i = 0; i < s->smtp.n_log; i++)
         if ((st = tlsp_strvec_push(&log, s->smtp.log[i])) != TLSP_OK)
             goto out;
@@ -528,7 +541,6 @@ done:
     log.v = NULL;
     log.n = log.cap = 0;
 out:
-    tlsp_verify_fini(&eng);
     tlsp_strvec_fini(&log);
     free(na);
     return st;
@@ -706,6 +718,8 @@ mx_note(struct tlsp_check_result *res)
     return st;
 }
 
+static enum tlsp_status attempts(struct ctx *c);
+
 enum tlsp_status
 tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
            struct tlsp_diag *diag)
@@ -805,11 +819,35 @@ tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
     }
     res->n_total = res->n_servers;
 
+    /* pre_init(): the TLS engine starts when TLS is configured at all. */
+    if (res->have_pol &&
+        (res->pol.global_level > TLSP_LEVEL_NONE || res->pol.maps_param != NULL)) {
+        st = tlsp_verify_engine(res->view, &res->pol, &c.eng, diag);
+        if (st == TLSP_OK) {
+            c.engine_ok = c.eng.engine_ok;
+            c.engine_pending = true;
+            st = attempts(&c);
+        }
+        tlsp_verify_fini(&c.eng);
+        return st;
+    }
+    return attempts(&c);
+}
+
+/* attempts - one attempt per address until the fate is decided; the explanation. */
+static enum tlsp_status
+attempts(struct ctx *c)
+{
+    struct tlsp_check_result *res = c->res;
+    struct tlsp_diag *diag = c->diag;
+    enum tlsp_status st;
+    size_t i;
+
     /* One attempt per address until the fate is decided. */
     for (i = 0; i < res->n_servers; i++) {
         bool retry = false;
 
-        if ((st = attempt(&c, &res->servers[i], res->servers[i].plaintext_retry, &retry)) !=
+        if ((st = attempt(c, &res->servers[i], res->servers[i].plaintext_retry, &retry)) !=
             TLSP_OK)
             return st;
         if (retry) {
