@@ -64,8 +64,8 @@ struct sess {
     const struct tlsp_smtp_request *req;
     struct tlsp_smtp_result *res;
     struct tlsp_diag *diag;
-    char *namaddr;     /* HOST[ADDR] */
-    char *namaddrport; /* HOST[ADDR]:PORT */
+    char *namaddr;                              /* HOST[ADDR] */
+    char *namaddrport;                          /* HOST[ADDR]:PORT */
     long t_connect, t_helo, t_starttls, t_quit; /* seconds */
     const char *helo_name;
     bool wrapper;
@@ -73,7 +73,7 @@ struct sess {
     SSL_CTX *ctx;
     SSL *ssl;
     struct timespec deadline;
-    int io_errno;          /* errno of the last failed socket call */
+    int io_errno; /* errno of the last failed socket call */
     unsigned char buf[IOBUF_SIZE];
     size_t off, len;
     /* The reply being read. */
@@ -155,8 +155,7 @@ push(char ***v, size_t *n, char *s)
     return true;
 }
 
-static void note_transcript(struct sess *s, char dir, const char *text)
-    __attribute__((nonnull));
+static void note_transcript(struct sess *s, char dir, const char *text) __attribute__((nonnull));
 
 static void
 note_transcript(struct sess *s, char dir, const char *text)
@@ -454,12 +453,11 @@ read_reply(struct sess *s, int *code, bool is_greeting)
             s->text_len += len;
         } else if (!warned) {
             /* smtp_chat_resp() stops storing and warns once. */
-            add_log(s, "warning: %s: multi-line response longer than %d %.30s...",
-                    s->namaddrport, TLSP_SMTP_LINE_MAX, s->line);
+            add_log(s, "warning: %s: multi-line response longer than %d %.30s...", s->namaddrport,
+                    TLSP_SMTP_LINE_MAX, s->line);
             warned = true;
         }
-        for (digits = 0; digits < len && s->line[digits] >= '0' && s->line[digits] <= '9';
-             digits++)
+        for (digits = 0; digits < len && s->line[digits] >= '0' && s->line[digits] <= '9'; digits++)
             ;
         if (digits == 3) {
             if (s->line[3] == '-')
@@ -694,13 +692,12 @@ tls_setup(struct sess *s)
         SSL_set_security_level(s->ssl, 1);
     if ((sni = sni_name(s)) != NULL && *sni) {
         if (strlen(sni) > SNI_MAX) {
-            add_log(s, "warning: %s: ignoring too long SNI hostname: %.100s", s->namaddrport,
-                    sni);
+            add_log(s, "warning: %s: ignoring too long SNI hostname: %.100s", s->namaddrport, sni);
         } else if (!SSL_set_tlsext_host_name(s->ssl, sni)) {
             tls_errors(s);
             add_log(s, "warning: %s: error setting SNI hostname to: %s", s->namaddrport, sni);
-            fail(s, TLSP_SMTP_HANDSHAKE, "%s: error setting SNI hostname to: %s",
-                 s->namaddrport, sni);
+            fail(s, TLSP_SMTP_HANDSHAKE, "%s: error setting SNI hostname to: %s", s->namaddrport,
+                 sni);
             return false;
         }
     }
@@ -1012,8 +1009,7 @@ configure(struct sess *s)
         s->t_connect = 1;
     if (req->ehlo && *req->ehlo) {
         s->helo_name = req->ehlo;
-    } else if ((st = tlsp_cf_get(req->cf, "smtp_helo_name", &s->helo_name, s->diag)) !=
-               TLSP_OK) {
+    } else if ((st = tlsp_cf_get(req->cf, "smtp_helo_name", &s->helo_name, s->diag)) != TLSP_OK) {
         return st;
     }
     if (strlen(s->helo_name) > 255 || strpbrk(s->helo_name, "\r\n") != NULL) {
@@ -1021,8 +1017,7 @@ configure(struct sess *s)
                       s->helo_name);
         return TLSP_INVAL;
     }
-    if ((st = tlsp_cf_get_bool(req->cf, "smtp_tls_wrappermode", &s->wrapper, s->diag)) !=
-        TLSP_OK)
+    if ((st = tlsp_cf_get_bool(req->cf, "smtp_tls_wrappermode", &s->wrapper, s->diag)) != TLSP_OK)
         return st;
     return TLSP_OK;
 }
@@ -1069,8 +1064,8 @@ numeric_addr(const char *a)
     return a && (inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1);
 }
 
-static enum tlsp_status session(const struct tlsp_smtp_request *req,
-                                struct tlsp_smtp_result *res, struct tlsp_diag *diag);
+static enum tlsp_status session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
+                                struct tlsp_diag *diag);
 
 /*
  * OpenSSL writes to the socket with write(2), which raises SIGPIPE when the
@@ -1103,8 +1098,7 @@ tlsp_smtp_session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *
 }
 
 static enum tlsp_status
-session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
-        struct tlsp_diag *diag)
+session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res, struct tlsp_diag *diag)
 {
     struct sess *s;
     enum tlsp_status st = TLSP_OK;

@@ -42,10 +42,10 @@
 extern "C" {
 #endif
 
-#define TLSP_SMTP_LINE_MAX 2048                      /* bytes kept per reply line */
-#define TLSP_SMTP_REPLY_MAX_LINES 1000               /* lines per reply */
+#define TLSP_SMTP_LINE_MAX 2048                       /* bytes kept per reply line */
+#define TLSP_SMTP_REPLY_MAX_LINES 1000                /* lines per reply */
 #define TLSP_SMTP_REPLY_MAX_BYTES ((size_t)256 << 20) /* bytes per reply on the wire */
-#define TLSP_SMTP_TRANSCRIPT_MAX 200                 /* transcript lines kept */
+#define TLSP_SMTP_TRANSCRIPT_MAX 200                  /* transcript lines kept */
 
 /*
  * Where the session stopped, and the error text (res->error) each stage
@@ -86,32 +86,32 @@ enum tlsp_smtp_stage {
 struct tlsp_smtp_request {
     const struct tlsp_policy *pol; /* level, cipherlist, exclusions, protocols, servername;
                                       may be NULL when !try_tls and no wrapper mode */
-    struct tlsp_cf *cf;       /* smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout,
-                                 smtp_starttls_timeout, smtp_quit_timeout,
-                                 smtp_tls_wrappermode, tls_eecdh_auto_curves,
-                                 tls_<grade>_cipherlist (for the error text of a bad grade) */
-    const char *host;         /* MX host name (SNI "hostname", texts); NULL: the address */
-    const char *addr;         /* numeric address to connect to (IPv4 or IPv6) */
-    unsigned port;            /* TCP port, 1..65535 */
-    const char *ehlo;         /* overrides smtp_helo_name, or NULL */
-    unsigned timeout_s;       /* overrides every per-step timeout when non-zero (seconds) */
-    bool try_tls;             /* false: no STARTTLS (level none, or plaintext retry) */
+    struct tlsp_cf *cf;            /* smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout,
+                                      smtp_starttls_timeout, smtp_quit_timeout,
+                                      smtp_tls_wrappermode, tls_eecdh_auto_curves,
+                                      tls_<grade>_cipherlist (for the error text of a bad grade) */
+    const char *host;              /* MX host name (SNI "hostname", texts); NULL: the address */
+    const char *addr;              /* numeric address to connect to (IPv4 or IPv6) */
+    unsigned port;                 /* TCP port, 1..65535 */
+    const char *ehlo;              /* overrides smtp_helo_name, or NULL */
+    unsigned timeout_s;            /* overrides every per-step timeout when non-zero (seconds) */
+    bool try_tls;                  /* false: no STARTTLS (level none, or plaintext retry) */
 };
 
 struct tlsp_smtp_result {
     enum tlsp_smtp_stage stage;
-    char *greeting;           /* first banner line (at most TLSP_SMTP_LINE_MAX bytes,
-                                 non-printable bytes as '?'), or NULL */
-    bool starttls_offered;    /* STARTTLS in the EHLO reply text Postfix keeps */
-    bool wrapper;             /* the session used wrapper mode (TLS at connect) */
-    int reply_code;           /* code of the last reply that decided the session (e.g. 454 to
-                                 STARTTLS, 250 to the EHLO after TLS; QUIT's is not kept);
-                                 0 if none */
-    char *reply;              /* that reply's text as Postfix quotes it (lines joined with
-                                 spaces, at most about 2 * TLSP_SMTP_LINE_MAX), or NULL */
-    char *error;              /* what went wrong, Postfix's words where it has them (see
-                                 enum tlsp_smtp_stage); NULL when nothing went wrong */
-    char *protocol, *cipher;  /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
+    char *greeting;          /* first banner line (at most TLSP_SMTP_LINE_MAX bytes,
+                                non-printable bytes as '?'), or NULL */
+    bool starttls_offered;   /* STARTTLS in the EHLO reply text Postfix keeps */
+    bool wrapper;            /* the session used wrapper mode (TLS at connect) */
+    int reply_code;          /* code of the last reply that decided the session (e.g. 454 to
+                                STARTTLS, 250 to the EHLO after TLS; QUIT's is not kept);
+                                0 if none */
+    char *reply;             /* that reply's text as Postfix quotes it (lines joined with
+                                spaces, at most about 2 * TLSP_SMTP_LINE_MAX), or NULL */
+    char *error;             /* what went wrong, Postfix's words where it has them (see
+                                enum tlsp_smtp_stage); NULL when nothing went wrong */
+    char *protocol, *cipher; /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
     int cipher_bits, cipher_alg_bits;
     char *details;            /* what Postfix 3.7 appends to its TLS 1.3 summary line, e.g.
                                  "key-exchange X25519 server-signature RSA-PSS (2048 bits)
@@ -121,10 +121,10 @@ struct tlsp_smtp_result {
     char **transcript;        /* "> EHLO x", "< 250-..." lines, at most
                                  TLSP_SMTP_TRANSCRIPT_MAX */
     size_t n_transcript;
-    char **log;               /* lines Postfix would log for this session besides the
-                                 status line, in order: "SSL_connect error to ...",
-                                 "warning: TLS library problem: ...", "warning: HOST[ADDR]:PORT:
-                                 response longer than 2048: ..." */
+    char **log; /* lines Postfix would log for this session besides the
+                   status line, in order: "SSL_connect error to ...",
+                   "warning: TLS library problem: ...", "warning: HOST[ADDR]:PORT:
+                   response longer than 2048: ..." */
     size_t n_log;
 };
 

@@ -84,8 +84,8 @@ test_protocol_limits(void **state)
         {"TLSv1.2", SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_3, 0,
          0},
         {"TLSv1.2:TLSv1.3", SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1, 0, 0},
-        {"tlsv1.3 >=None", SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
-                               SSL_OP_NO_TLSv1_2, 0, 0},
+        {"tlsv1.3 >=None",
+         SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_2, 0, 0},
     };
     size_t i;
     unsigned long no_opts;
@@ -94,18 +94,17 @@ test_protocol_limits(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        assert_int_equal(tlsp_tlsconf_protocol_limits(rows[i].list, &no_opts, &min, &max,
-                                                      &problem),
+        assert_int_equal(tlsp_tlsconf_protocol_limits(rows[i].list, &no_opts, &min, &max, &problem),
                          TLSP_OK);
         if (no_opts != rows[i].no_opts || min != rows[i].min || max != rows[i].max)
             fail_msg("\"%s\": options %#lx min %#x max %#x, want %#lx %#x %#x", rows[i].list,
                      no_opts, min, max, rows[i].no_opts, rows[i].min, rows[i].max);
         assert_null(problem);
     }
-    assert_int_equal(tlsp_tlsconf_protocol_limits("TLSv1.2, bogus", &no_opts, &min, &max,
-                                                  &problem),
+    assert_int_equal(tlsp_tlsconf_protocol_limits("TLSv1.2, bogus", &no_opts, &min, &max, &problem),
                      TLSP_INVAL);
-    assert_string_equal(problem, "Invalid TLS protocol list \"TLSv1.2, bogus\": aborting TLS session");
+    assert_string_equal(problem,
+                        "Invalid TLS protocol list \"TLSv1.2, bogus\": aborting TLS session");
     free(problem);
     assert_int_equal(tlsp_tlsconf_protocol_limits(">=TLSv9", &no_opts, &min, &max, &problem),
                      TLSP_INVAL);
@@ -115,8 +114,8 @@ test_protocol_limits(void **state)
 static void
 test_stage_names(void **state)
 {
-    static const char *const names[] = {"connect",   "greeting",  "ehlo",     "no-starttls",
-                                        "starttls",  "handshake", "tls-done", "plaintext"};
+    static const char *const names[] = {"connect",  "greeting",  "ehlo",     "no-starttls",
+                                        "starttls", "handshake", "tls-done", "plaintext"};
     int i;
 
     (void)state;
