@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +70,7 @@ struct sess {
     long t_connect, t_helo, t_starttls, t_quit; /* seconds */
     const char *helo_name;
     bool wrapper;
+    bool discard_starttls; /* smtp_discard_ehlo_keywords names STARTTLS */
     int fd;
     SSL_CTX *ctx;
     SSL *ssl;
@@ -937,7 +939,7 @@ helo(struct sess *s, bool after_tls)
     }
     if (code / 100 == 2) {
         if (!after_tls || s->wrapper)
-            s->res->starttls_offered = ehlo_has(s, "STARTTLS");
+            s->res->starttls_offered = ehlo_has(s, "STARTTLS") && !s->discard_starttls;
         return true;
     }
     if (code == 421) {
@@ -994,10 +996,30 @@ get_timeout(struct sess *s, const char *name, long *out)
     return st;
 }
 
+/* list_has - whether a ", \t"-separated list names word (case-insensitive). */
+static bool
+list_has(const char *list, const char *word)
+{
+    size_t wlen = strlen(word);
+    const char *p = list;
+
+    while (p && *p) {
+        size_t n;
+
+        p += strspn(p, ", \t\r\n");
+        n = strcspn(p, ", \t\r\n");
+        if (n == wlen && strncasecmp(p, word, n) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
 static enum tlsp_status
 configure(struct sess *s)
 {
     const struct tlsp_smtp_request *req = s->req;
+    const char *discard = NULL;
     enum tlsp_status st;
 
     if ((st = get_timeout(s, "smtp_connect_timeout", &s->t_connect)) != TLSP_OK ||
@@ -1019,6 +1041,17 @@ configure(struct sess *s)
     }
     if ((st = tlsp_cf_get_bool(req->cf, "smtp_tls_wrappermode", &s->wrapper, s->diag)) != TLSP_OK)
         return st;
+    /* A STARTTLS the server offers but smtp_discard_ehlo_keywords removes
+     * counts as not offered (smtp_proto.c smtp_helo()). */
+    if ((st = tlsp_cf_get(req->cf, "smtp_discard_ehlo_keywords", &discard, s->diag)) != TLSP_OK)
+        return st;
+    s->discard_starttls = list_has(discard, "starttls");
+    if (tlsp_cf_get(req->cf, "smtp_discard_ehlo_keyword_address_maps", &discard, NULL) == TLSP_OK &&
+        discard && *discard)
+        tlsp_diag_add(s->diag, TLSP_SEV_NOTE, NULL, 0,
+                      "smtp_discard_ehlo_keyword_address_maps is not consulted: a STARTTLS it "
+                      "would discard for %s counts as offered",
+                      s->namaddr);
     return TLSP_OK;
 }
 
