@@ -913,7 +913,11 @@ ehlo_has(const struct sess *s, const char *keyword)
 static bool
 helo(struct sess *s, bool after_tls)
 {
-    enum tlsp_smtp_stage ehlo_stage = TLSP_SMTP_EHLO;
+    /* After the handshake (STARTTLS, or wrapper mode, where the greeting
+     * comes over TLS) the stage stays TLS_DONE: the chain is there to be
+     * judged first, as smtp_start_tls() does before it goes on. */
+    enum tlsp_smtp_stage greet_stage = after_tls ? TLSP_SMTP_TLS_DONE : TLSP_SMTP_GREETING;
+    enum tlsp_smtp_stage ehlo_stage = after_tls ? TLSP_SMTP_TLS_DONE : TLSP_SMTP_EHLO;
     char cmd[600];
     enum io r;
     int code;
@@ -921,17 +925,15 @@ helo(struct sess *s, bool after_tls)
     set_deadline(s, s->t_helo);
     if (!after_tls || s->wrapper) {
         if ((r = read_reply(s, &code, true)) != IO_OK) {
-            stream_fail(s, TLSP_SMTP_GREETING, r, "receiving the initial server greeting");
+            stream_fail(s, greet_stage, r, "receiving the initial server greeting");
             return false;
         }
         if (code / 100 != 2) {
-            fail(s, TLSP_SMTP_GREETING, "host %s refused to talk to me: %s", s->namaddr,
+            fail(s, greet_stage, "host %s refused to talk to me: %s", s->namaddr,
                  s->res->reply ? s->res->reply : "");
             return false;
         }
     }
-    if (after_tls && !s->wrapper)
-        ehlo_stage = TLSP_SMTP_TLS_DONE;
     snprintf(cmd, sizeof(cmd), "EHLO %s", s->helo_name);
     if ((r = send_cmd(s, cmd)) != IO_OK || (r = read_reply(s, &code, false)) != IO_OK) {
         stream_fail(s, ehlo_stage, r, "performing the EHLO handshake");

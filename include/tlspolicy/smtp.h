@@ -78,8 +78,11 @@ enum tlsp_smtp_stage {
                               Invalid TLS protocol list ...". Postfix's status reason is then
                               "Cannot start TLS: handshake failure" */
     TLSP_SMTP_TLS_DONE,    /* handshake done; protocol, cipher and chain captured. error is
-                              NULL, or says how the EHLO after TLS failed ("lost connection
-                              with HOST[ADDR] while performing the EHLO handshake") */
+                              NULL, or says how the dialogue after the handshake failed
+                              ("lost connection with HOST[ADDR] while performing the EHLO
+                              handshake"; in wrapper mode also the greeting's texts): Postfix
+                              judges the certificate first, so callers verify the chain
+                              before they look at error */
     TLSP_SMTP_PLAINTEXT,   /* try_tls false: EHLO done, QUIT sent, no TLS; error NULL */
 };
 
