@@ -523,7 +523,8 @@ stream_fail(struct sess *s, enum tlsp_smtp_stage stage, enum io r, const char *w
         break;
     case IO_TLS:
         tls_errors(s);
-        /* fall through: Postfix sees a broken stream */
+        /* Postfix sees a broken stream. */
+        /* fall through */
     case IO_OK:
     case IO_EOF:
         fail(s, stage, "lost connection with %s while %s", s->namaddr, where);
