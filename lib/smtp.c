@@ -70,6 +70,7 @@ struct sess {
     long t_connect, t_helo, t_starttls, t_quit; /* seconds */
     const char *helo_name;
     bool wrapper;
+    bool lmtp;             /* the policy is lmtp(8)'s: lmtp_* parameters, LHLO */
     bool discard_starttls; /* smtp_discard_ehlo_keywords names STARTTLS */
     int fd;
     SSL_CTX *ctx;
@@ -935,9 +936,10 @@ helo(struct sess *s, bool after_tls)
             return false;
         }
     }
-    snprintf(cmd, sizeof(cmd), "EHLO %s", s->helo_name);
+    snprintf(cmd, sizeof(cmd), "%s %s", s->lmtp ? "LHLO" : "EHLO", s->helo_name);
     if ((r = send_cmd(s, cmd)) != IO_OK || (r = read_reply(s, &code, false)) != IO_OK) {
-        stream_fail(s, ehlo_stage, r, "performing the EHLO handshake");
+        stream_fail(s, ehlo_stage, r,
+                    s->lmtp ? "performing the LHLO handshake" : "performing the EHLO handshake");
         return false;
     }
     if (code / 100 == 2) {
@@ -945,7 +947,7 @@ helo(struct sess *s, bool after_tls)
             s->res->starttls_offered = ehlo_has(s, "STARTTLS") && !s->discard_starttls;
         return true;
     }
-    if (code == 421) {
+    if (code == 421 || s->lmtp) { /* LMTP has no HELO to fall back to */
         fail(s, ehlo_stage, "host %s refused to talk to me: %s", s->namaddr,
              s->res->reply ? s->res->reply : "");
         return false;
@@ -984,6 +986,20 @@ quit(struct sess *s)
 
 /* ---- set-up ---- */
 
+/*
+ * A connect timeout of 0 means a blocking connect in Postfix: the kernel
+ * gives up after its SYN retries (about 127 s with Linux's default
+ * tcp_syn_retries = 6). tlspolicy bounds it there.
+ */
+#define BLOCKING_CONNECT_S 127
+
+/* param - the parameter name for this service: "smtp_X" or "lmtp_X" (LHLO for HELO). */
+static const char *
+param(const struct sess *s, const char *smtp_name, const char *lmtp_name)
+{
+    return s->lmtp ? lmtp_name : smtp_name;
+}
+
 static enum tlsp_status
 get_timeout(struct sess *s, const char *name, long *out)
 {
@@ -995,7 +1011,7 @@ get_timeout(struct sess *s, const char *name, long *out)
     }
     st = tlsp_cf_get_time(s->req->cf, name, 's', out, s->diag);
     if (st == TLSP_OK && *out <= 0)
-        *out = 1; /* Postfix requires at least 1 s */
+        *out = strstr(name, "connect_timeout") ? BLOCKING_CONNECT_S : 1;
     return st;
 }
 
@@ -1025,16 +1041,20 @@ configure(struct sess *s)
     const char *discard = NULL;
     enum tlsp_status st;
 
-    if ((st = get_timeout(s, "smtp_connect_timeout", &s->t_connect)) != TLSP_OK ||
-        (st = get_timeout(s, "smtp_helo_timeout", &s->t_helo)) != TLSP_OK ||
-        (st = get_timeout(s, "smtp_starttls_timeout", &s->t_starttls)) != TLSP_OK ||
-        (st = get_timeout(s, "smtp_quit_timeout", &s->t_quit)) != TLSP_OK)
+    s->lmtp = req->pol && req->pol->prefix && strcmp(req->pol->prefix, "lmtp") == 0;
+    if ((st = get_timeout(s, param(s, "smtp_connect_timeout", "lmtp_connect_timeout"),
+                          &s->t_connect)) != TLSP_OK ||
+        (st = get_timeout(s, param(s, "smtp_helo_timeout", "lmtp_lhlo_timeout"), &s->t_helo)) !=
+            TLSP_OK ||
+        (st = get_timeout(s, param(s, "smtp_starttls_timeout", "lmtp_starttls_timeout"),
+                          &s->t_starttls)) != TLSP_OK ||
+        (st = get_timeout(s, param(s, "smtp_quit_timeout", "lmtp_quit_timeout"), &s->t_quit)) !=
+            TLSP_OK)
         return st;
-    if (s->t_connect == 0)
-        s->t_connect = 1;
     if (req->ehlo && *req->ehlo) {
         s->helo_name = req->ehlo;
-    } else if ((st = tlsp_cf_get(req->cf, "smtp_helo_name", &s->helo_name, s->diag)) != TLSP_OK) {
+    } else if ((st = tlsp_cf_get(req->cf, param(s, "smtp_helo_name", "lmtp_lhlo_name"),
+                                 &s->helo_name, s->diag)) != TLSP_OK) {
         return st;
     }
     if (strlen(s->helo_name) > 255 || strpbrk(s->helo_name, "\r\n") != NULL) {
@@ -1042,18 +1062,25 @@ configure(struct sess *s)
                       s->helo_name);
         return TLSP_INVAL;
     }
-    if ((st = tlsp_cf_get_bool(req->cf, "smtp_tls_wrappermode", &s->wrapper, s->diag)) != TLSP_OK)
+    if ((st = tlsp_cf_get_bool(req->cf, param(s, "smtp_tls_wrappermode", "lmtp_tls_wrappermode"),
+                               &s->wrapper, s->diag)) != TLSP_OK)
         return st;
     /* A STARTTLS the server offers but smtp_discard_ehlo_keywords removes
      * counts as not offered (smtp_proto.c smtp_helo()). */
-    if ((st = tlsp_cf_get(req->cf, "smtp_discard_ehlo_keywords", &discard, s->diag)) != TLSP_OK)
+    if ((st = tlsp_cf_get(req->cf,
+                          param(s, "smtp_discard_ehlo_keywords", "lmtp_discard_lhlo_keywords"),
+                          &discard, s->diag)) != TLSP_OK)
         return st;
     s->discard_starttls = list_has(discard, "starttls");
-    if (tlsp_cf_get(req->cf, "smtp_discard_ehlo_keyword_address_maps", &discard, NULL) == TLSP_OK &&
+    if (tlsp_cf_get(req->cf,
+                    param(s, "smtp_discard_ehlo_keyword_address_maps",
+                          "lmtp_discard_lhlo_keyword_address_maps"),
+                    &discard, NULL) == TLSP_OK &&
         discard && *discard)
         tlsp_diag_add(s->diag, TLSP_SEV_NOTE, NULL, 0,
-                      "smtp_discard_ehlo_keyword_address_maps is not consulted: a STARTTLS it "
-                      "would discard for %s counts as offered",
+                      "%s is not consulted: a STARTTLS it would discard for %s counts as offered",
+                      param(s, "smtp_discard_ehlo_keyword_address_maps",
+                            "lmtp_discard_lhlo_keyword_address_maps"),
                       s->namaddr);
     return TLSP_OK;
 }
