@@ -136,26 +136,37 @@ struct tlsp_smtp_result {
  *
  * In:   req   what to do; every pointer is borrowed for the call only.
  *             req->pol must be a valid policy (not TLSP_LEVEL_INVALID)
- *             when req->try_tls or wrapper mode; req->cf supplies
- *             smtp_helo_name (expanded; "$myhostname" as postconf -x),
+ *             when req->try_tls or wrapper mode; its prefix "lmtp"
+ *             selects lmtp(8)'s parameters and LHLO. req->cf supplies
+ *             (expanded, as postconf -x shows them) smtp_helo_name,
  *             smtp_connect_timeout, smtp_helo_timeout,
- *             smtp_starttls_timeout (seconds), smtp_tls_wrappermode.
+ *             smtp_starttls_timeout, smtp_quit_timeout (seconds; a
+ *             connect timeout of 0 is bounded at 127 s),
+ *             smtp_tls_wrappermode, smtp_discard_ehlo_keywords,
+ *             tls_eecdh_auto_curves (or their lmtp_ names).
  * Out:  res   zeroed first, then filled on every return; release with
  *             tlsp_smtp_result_fini() whatever the status. The server's
  *             failures (refused connection, timeouts, non-2xx replies,
- *             TLS alerts, limits exceeded) are reported in res->stage and
- *             res->error with TLSP_OK: they are Postfix's outcome, not an
- *             error of the call.
- *       diag  tlspolicy's notes (e.g. a reply line that was truncated).
- * Returns TLSP_OK (res describes the session); TLSP_INVAL (no address,
- *       an address that is not numeric, port 0, no policy where one is
- *       needed); TLSP_CONFIG (a timeout or helo parameter that does not
- *       parse, diag has Postfix's text); TLSP_NOMEM; TLSP_IO (no socket,
- *       or the TLS context could not be created).
+ *             TLS alerts, limits exceeded) are reported in res->stage,
+ *             res->error and res->log with TLSP_OK: they are Postfix's
+ *             outcome, not an error of the call.
+ *       diag  tlspolicy's notes (a chain longer than TLSP_CHAIN_MAX_CERTS
+ *             cut, a discard table not consulted) and, on failure, why.
+ * Returns TLSP_OK (res describes the session); TLSP_INVAL (no
+ *       configuration, an address that is not numeric, port 0 or above
+ *       65535, an EHLO name longer than 255 bytes or with CR/LF, no valid
+ *       policy where TLS is wanted); TLSP_CONFIG (a timeout, boolean or
+ *       helo parameter that does not parse; diag has Postfix's fatal
+ *       text); TLSP_LIMIT (a parameter's expansion beyond cf's bounds);
+ *       TLSP_IO (no TLS client context); TLSP_NOMEM.
+ * Time: at most the sum of the step timeouts (connect, greeting + EHLO,
+ *       STARTTLS, handshake, EHLO, QUIT), each a deadline for its step.
  * Source: Postfix smtp/smtp_connect.c smtp_connect_addr(),
  *       smtp/smtp_proto.c smtp_helo(), smtp_start_tls(),
- *       smtp/smtp_chat.c smtp_chat_resp(), tls/tls_client.c
- *       tls_client_init(), tls_client_start().
+ *       smtp/smtp_chat.c smtp_chat_resp(), smtp/smtp_trouble.c
+ *       smtp_stream_except(), tls/tls_client.c tls_client_init(),
+ *       tls_client_start(), tls/tls_misc.c tls_print_errors(),
+ *       tls_get_signature_params(); docs/smtp-limits.md.
  */
 enum tlsp_status tlsp_smtp_session(const struct tlsp_smtp_request *req,
                                    struct tlsp_smtp_result *res,
