@@ -466,6 +466,30 @@ test_bracketed(void **state)
     tlsp_dns_result_fini(&r);
 }
 
+/* smtp_dns_support_level = dnssec against a resolver that does not validate */
+static void
+test_dnssec_unavailable(void **state)
+{
+    static const char *const sec[] = {"smtp_dns_support_level=dnssec", NULL};
+    static const char *const noprobe[] = {"smtp_dns_support_level=dnssec", "dnssec_probe=", NULL};
+    struct tlsp_dns_opts o = seeded(0);
+    struct tlsp_dns_result r;
+
+    resolve("nomx.example", "nomx.example", true, sec, &o, &r);
+    assert_string_equal(addr_list(&r), "nomx.example[127.0.2.1]/0");
+    assert_false(r.addrs[0].dnssec);
+    assert_false(r.mx_dnssec);
+    assert_true(has_note(&r, "warning: DNSSEC validation may be unavailable"));
+    assert_true(has_note(&r, "warning: reason: dnssec_probe 'ns:.' received a response that is "
+                             "not DNSSEC validated"));
+    tlsp_dns_result_fini(&r);
+    resolve("example.org", "example.org", true, noprobe, &o, &r);
+    assert_int_equal(r.n_addrs, 2);
+    assert_false(r.mx_dnssec);
+    assert_int_equal(r.n_notes, 0);
+    tlsp_dns_result_fini(&r);
+}
+
 /* --- resolvers --- */
 
 struct relay {
@@ -700,6 +724,7 @@ main(void)
         cmocka_unit_test(test_mx_host_without_address),
         cmocka_unit_test(test_bracketed),
         cmocka_unit_test(test_loops_back),
+        cmocka_unit_test(test_dnssec_unavailable),
         cmocka_unit_test(test_resolver_override),
         cmocka_unit_test(test_refused_resolver),
         cmocka_unit_test(test_silent_resolver),
