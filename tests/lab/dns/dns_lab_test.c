@@ -574,6 +574,23 @@ test_resolver_override(void **state)
     assert_string_equal(addr_list(&r),
                         "mx1.mx.example.net[127.0.1.1]/10 mx2.mx.example.net[127.0.1.2]/10");
     tlsp_dns_result_fini(&r);
+    /* the same relay on IPv6 */
+    {
+        struct relay rl6;
+        rl6.listen_fd = udp_socket(AF_INET6, "::1", 5356);
+        assert_int_equal(pipe(rl6.stop_fd), 0);
+        assert_int_equal(pthread_create(&rl6.thread, NULL, relay_main, &rl6), 0);
+        o.resolver = "::1@5356";
+        resolve("mixed.example", "mixed.example", true, NULL, &o, &r);
+        assert_string_equal(addr_list(&r),
+                            "mx1.mixed.example[127.0.3.1]/10 mx2.mixed.example[127.0.3.2]/20");
+        tlsp_dns_result_fini(&r);
+        assert_int_equal(write(rl6.stop_fd[1], "x", 1), 1);
+        pthread_join(rl6.thread, NULL);
+        close(rl6.listen_fd);
+        close(rl6.stop_fd[0]);
+        close(rl6.stop_fd[1]);
+    }
     o.resolver = "127.0.0.77"; /* the lab's resolver, port 53 */
     resolve("cname.example", "cname.example", true, NULL, &o, &r);
     assert_string_equal(addr_list(&r), "mail.cname.example[127.0.1.1]/10");
@@ -651,6 +668,11 @@ test_silent_resolver(void **state)
                    "type=MX: Host not found, try again");
     tlsp_dns_result_fini(&r);
     assert_true(now_s() - t0 < 30.0);
+    /* the questions did reach the silent servers */
+    {
+        struct pollfd p[2] = {{.fd = fd4, .events = POLLIN}, {.fd = fd6, .events = POLLIN}};
+        assert_int_equal(poll(p, 2, 0), 2);
+    }
     close(fd4);
     close(fd6);
 }
