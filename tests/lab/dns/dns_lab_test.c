@@ -58,7 +58,8 @@ resolve(const char *dest, const char *nexthop, bool mx, const char *const *overr
     }
     st = tlsp_dns_resolve(cf, &pol, opts, res, &diag);
     for (size_t i = 0; i < diag.n_msgs; i++)
-        print_message("diag: %s\n", diag.msgs[i].text);
+        if (diag.msgs[i].sev != TLSP_SEV_NOTE) /* not "master.cf not found" */
+            print_message("diag: %s\n", diag.msgs[i].text);
     assert_int_equal(st, TLSP_OK);
     tlsp_diag_fini(&diag);
     tlsp_cf_free(cf);
@@ -336,6 +337,19 @@ test_dns_disabled(void **state)
     resolve("nomx.example", "nomx.example", true, off, &o, &r);
     assert_string_equal(addr_list(&r), "nomx.example[127.0.2.1]/0");
     tlsp_dns_result_fini(&r);
+    /* MX in DNS, the hosts through getaddrinfo(): the same list as with DNS */
+    {
+        static const char *const native[] = {"smtp_host_lookup=native", NULL};
+        struct tlsp_dns_opts o2 = seeded(2);
+        resolve("example.org", "example.org", true, native, &o2, &r);
+        assert_string_equal(addr_list(&r),
+                            "mx1.mx.example.net[127.0.1.1]/10 mx2.mx.example.net[127.0.1.2]/10");
+        assert_true(r.mx_found);
+        tlsp_dns_result_fini(&r);
+        resolve("cname.example", "cname.example", true, native, &o2, &r);
+        assert_string_equal(addr_list(&r), "mail.cname.example[127.0.1.1]/10");
+        tlsp_dns_result_fini(&r);
+    }
 }
 
 static void
