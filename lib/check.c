@@ -719,6 +719,7 @@ mx_note(struct tlsp_check_result *res)
 }
 
 static enum tlsp_status attempts(struct ctx *c);
+static enum tlsp_status session_why(struct tlsp_check_result *res);
 
 enum tlsp_status
 tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
@@ -894,7 +895,8 @@ attempts(struct ctx *c)
             }
         }
     }
-    if ((st = compute_fate(res, res->rt.recipient)) != TLSP_OK)
+    if ((st = compute_fate(res, res->rt.recipient)) != TLSP_OK ||
+        (st = session_why(res)) != TLSP_OK)
         return st;
 
     /* Explain the first server whose certificate did not verify. */
@@ -919,6 +921,101 @@ attempts(struct ctx *c)
             return st;
     }
     return TLSP_OK;
+}
+
+static enum tlsp_status
+add_why(struct tlsp_check_result *res, char *text)
+{
+    char **grown;
+    size_t i;
+
+    if (text == NULL)
+        return TLSP_NOMEM;
+    for (i = 0; i < res->n_session_why; i++)
+        if (strcmp(res->session_why[i], text) == 0) {
+            free(text);
+            return TLSP_OK;
+        }
+    if ((grown = realloc(res->session_why, (res->n_session_why + 2) * sizeof(*grown))) == NULL) {
+        free(text);
+        return TLSP_NOMEM;
+    }
+    res->session_why = grown;
+    grown[res->n_session_why++] = text;
+    grown[res->n_session_why] = NULL;
+    return TLSP_OK;
+}
+
+/* session_why - a sentence for each failure that is not about a certificate. */
+static enum tlsp_status
+session_why(struct tlsp_check_result *res)
+{
+    enum tlsp_status st = TLSP_OK;
+    size_t i;
+
+    for (i = 0; i < res->n_servers && st == TLSP_OK; i++) {
+        const struct tlsp_check_server *s = &res->servers[i];
+        const char *lev = s->have_pol ? tlsp_level_name(s->pol.level) : "?";
+
+        if (s->deliver || s->have_ver)
+            continue;
+        if (s->skipped && s->dsn) {
+            st = add_why(res, tlsp_aprintf("The TLS policy for %s with server %s is invalid (%s): "
+                                           "Postfix does not connect; \"tlspolicy policy %s\" "
+                                           "shows why.",
+                                           s->dest, s->host, s->reason ? s->reason : "", s->dest));
+            continue;
+        }
+        if (s->skipped) {
+            st = add_why(res, tlsp_aprintf("smtp_tls_wrappermode is set and the level for %s is "
+                                           "%s, below encrypt: Postfix skips the server.",
+                                           s->host, lev));
+            continue;
+        }
+        if (!s->have_smtp || s->reason == NULL)
+            continue;
+        switch (s->smtp.stage) {
+        case TLSP_SMTP_CONNECT:
+        case TLSP_SMTP_GREETING:
+        case TLSP_SMTP_EHLO:
+            st = add_why(res, tlsp_aprintf("%s: %s. This is not about TLS: Postfix cannot talk to "
+                                           "the server at all.",
+                                           s->relay, s->reason));
+            break;
+        case TLSP_SMTP_NO_STARTTLS:
+            st = add_why(res, tlsp_aprintf("%s does not offer STARTTLS, and at %s Postfix "
+                                           "requires TLS. Only \"may\" (or \"none\") would "
+                                           "deliver, in plaintext.",
+                                           s->relay, lev));
+            break;
+        case TLSP_SMTP_STARTTLS:
+            st = add_why(res, tlsp_aprintf("%s offers STARTTLS but refused it (%s): at %s Postfix "
+                                           "%s; at \"may\" it would go on in plaintext.",
+                                           s->relay, s->smtp.reply ? s->smtp.reply : s->reason,
+                                           lev,
+                                           s->dsn && s->dsn[0] == '5' ? "bounces the mail"
+                                                                       : "defers"));
+            break;
+        case TLSP_SMTP_HANDSHAKE:
+            st = add_why(res, tlsp_aprintf("The TLS handshake with %s failed (see the SSL_connect "
+                                           "line): the protocols (%s) or ciphers (%s grade) this "
+                                           "level allows and the server's do not meet, or the "
+                                           "server broke off.",
+                                           s->relay,
+                                           s->pol.protocols_text ? s->pol.protocols_text : "?",
+                                           s->pol.ciphers.value ? s->pol.ciphers.value : "?"));
+            break;
+        case TLSP_SMTP_PLAINTEXT:
+        case TLSP_SMTP_TLS_DONE:
+            if (s->reason && strcmp(s->reason, ENGINE_UNAVAILABLE) == 0)
+                st = add_why(res, tlsp_aprintf("Postfix's TLS engine did not start (see the "
+                                               "\"cannot load\" or \"disabling TLS\" lines): "
+                                               "at %s every server is deferred after EHLO.",
+                                               lev));
+            break;
+        }
+    }
+    return st;
 }
 
 static void
@@ -964,6 +1061,7 @@ tlsp_check_fini(struct tlsp_check_result *res)
     tlsp_explain_fini(&res->ex);
     free_strings(res->mx_hosts, res->n_mx_hosts);
     free(res->mx_suffix_note);
+    free_strings(res->session_why, res->n_session_why);
     if (res->have_pol)
         tlsp_policy_fini(&res->pol);
     tlsp_cf_free(res->view);

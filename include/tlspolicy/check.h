@@ -180,6 +180,10 @@ struct tlsp_check_result {
     size_t n_mx_hosts;
     char *mx_suffix_note;       /* a sentence about the MX names and the suggested match,
                                    or NULL */
+    char **session_why;         /* why sessions failed before any certificate was judged
+                                   (no STARTTLS, refused, handshake, engine, connection,
+                                   invalid policy), one sentence per distinct reason */
+    size_t n_session_why;
 };
 
 /*

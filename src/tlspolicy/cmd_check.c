@@ -258,6 +258,11 @@ print_explanation(FILE *fp, const struct tlsp_check_result *r)
     const struct tlsp_explanation *ex = &r->ex;
     size_t i, num = 0;
 
+    if (r->n_session_why > 0) {
+        fprintf(fp, "\nWhy the sessions failed\n");
+        for (i = 0; i < r->n_session_why; i++)
+            cli_print_wrapped(fp, "  - ", "    ", r->session_why[i]);
+    }
     if (r->explained >= r->n_servers)
         return;
     if (ex->n_why > 0 || r->mx_suffix_note) {
@@ -476,6 +481,7 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
     } else {
         json_object_set_new(doc, "fate", json_null());
     }
+    json_object_set_new(doc, "session_why", cli_strings_json(r->session_why, r->n_session_why));
     if (r->explained < r->n_servers) {
         json_t *ex = json_object(), *strat = json_array(), *why;
 
