@@ -272,6 +272,24 @@ add_verify_log(struct ctx *c, struct tlsp_strvec *log, const struct tlsp_verify_
     return st;
 }
 
+bool
+tlsp_check_note_logged(const char *note)
+{
+    return note && strncmp(note, "tlspolicy:", 10) != 0;
+}
+
+/* first_of_dest - no earlier attempt belongs to the same next hop. */
+static bool
+first_of_dest(const struct ctx *c, const struct tlsp_check_server *s)
+{
+    const struct tlsp_check_server *p;
+
+    for (p = c->res->servers; p < s; p++)
+        if (strcmp(p->dest, s->dest) == 0)
+            return false;
+    return true;
+}
+
 /* policy_seen - an earlier attempt looked up the same next hop, host and port. */
 static bool
 policy_seen(const struct ctx *c, const struct tlsp_check_server *s)
@@ -342,6 +360,22 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
         c->engine_logged = true;
     }
     engine_ok = c->engine_ok;
+    /* What the address lookup of this next hop logged, before its first attempt. */
+    if (!plaintext && first_of_dest(c, s)) {
+        size_t k;
+
+        for (k = 0; k < c->res->n_dns; k++) {
+            const struct tlsp_dns_result *d = &c->res->dns[k];
+
+            if (strcmp(c->res->dns_dests[k], s->dest) != 0)
+                continue;
+            for (i = 0; i < d->n_notes; i++)
+                if (tlsp_check_note_logged(d->notes[i]) &&
+                    (st = tlsp_strvec_push(&log, d->notes[i])) != TLSP_OK)
+                    goto out;
+            break;
+        }
+    }
     /* smtp(8) caches each policy by next hop, host and port: the lookup's
      * warnings appear for the first address of a host only. */
     if (!plaintext && !policy_seen(c, s))

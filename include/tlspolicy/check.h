@@ -199,6 +199,11 @@ enum tlsp_status tlsp_check(const struct tlsp_check_request *req, struct tlsp_ch
 
 void tlsp_check_fini(struct tlsp_check_result *res);
 
+/* tlsp_check_note_logged - whether a DNS note (tlsp_dns_result.notes) is a line
+ *       Postfix logs (a "warning: ..." or info line) rather than tlspolicy's own
+ *       remark ("tlspolicy: ..."). */
+bool tlsp_check_note_logged(const char *note);
+
 #ifdef __cplusplus
 }
 #endif

@@ -159,6 +159,8 @@ print_connection(FILE *fp, const struct tlsp_check_result *r)
             fprintf(fp, "%s\n", d->mx_found && d->mx_dnssec ? " (DNSSEC-validated)" : "");
         }
         for (i = 0; i < d->n_notes; i++) {
+            if (tlsp_check_note_logged(d->notes[i]) && d->n_addrs > 0)
+                continue; /* logged with the first attempt */
             fprintf(fp, "  %-15s ", "");
             cli_put_safe(fp, d->notes[i]);
             fputc('\n', fp);
