@@ -109,10 +109,12 @@ dsn_word(const char *dsn)
     return dsn && dsn[0] == '5' ? "bounce" : "defer";
 }
 
+static const char *log_daemon = "smtp"; /* "lmtp" for LMTP deliveries */
+
 static void
 print_log_line(FILE *fp, const char *indent, const char *line)
 {
-    fprintf(fp, "%spostfix/smtp[PID]: ", indent);
+    fprintf(fp, "%spostfix/%s[PID]: ", indent, log_daemon);
     cli_put_safe(fp, line);
     fputc('\n', fp);
 }
@@ -321,6 +323,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const char *d
     const struct tlsp_fate *f = &r->fate;
     size_t i;
 
+    if (r->rt.hop.command && strcmp(r->rt.hop.command, "lmtp") == 0)
+        log_daemon = "lmtp";
     snprintf(title, sizeof(title), "tlspolicy check %s", destination);
     cli_header(fp, title, o, cf);
     if (r->no_smtp) {
