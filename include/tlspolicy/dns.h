@@ -24,7 +24,9 @@
  *          Uses glibc's resolver (res_ninit, res_nquery/res_nsearch,
  *          ns_initparse/ns_parserr) on a private res_state, so calls from
  *          different threads are independent; native lookups use
- *          getaddrinfo(). Nothing here prints or exits.
+ *          getaddrinfo(). Nothing here prints or exits. Threads: calls
+ *          with different struct tlsp_cf may run at once; one tlsp_cf must
+ *          not be shared between concurrent calls (tlsp_cf_get() caches).
  * SEE ALSO postconf(5) smtp_host_lookup, smtp_randomize_addresses,
  *          smtp_address_preference, inet_protocols, smtp_mx_address_limit,
  *          smtp_dns_support_level, smtp_dns_resolver_options;

@@ -504,6 +504,33 @@ test_dnssec_unavailable(void **state)
     tlsp_dns_result_fini(&r);
 }
 
+/* 40 A records: truncated over UDP (no EDNS), asked again over TCP */
+static void
+test_truncated_answer(void **state)
+{
+    static const char *const nolimit[] = {"smtp_mx_address_limit=0", NULL};
+    struct tlsp_dns_opts o = seeded(0);
+    struct tlsp_dns_result r;
+    bool seen[41] = {false};
+
+    resolve("bigaddr.example", "bigaddr.example", true, nolimit, &o, &r);
+    assert_false(r.failed);
+    assert_int_equal(r.n_addrs, 40);
+    for (size_t i = 0; i < r.n_addrs; i++) {
+        unsigned last = 0;
+        assert_int_equal(sscanf(r.addrs[i].addr, "127.0.9.%u", &last), 1);
+        assert_true(last >= 1 && last <= 40);
+        assert_false(seen[last]);
+        seen[last] = true;
+        assert_string_equal(r.addrs[i].host, "bigaddr.example");
+    }
+    tlsp_dns_result_fini(&r);
+    /* smtp_mx_address_limit = 5 (the default): the first five only */
+    resolve("bigaddr.example", "bigaddr.example", true, NULL, &o, &r);
+    assert_int_equal(r.n_addrs, 5);
+    tlsp_dns_result_fini(&r);
+}
+
 /* --- resolvers --- */
 
 struct relay {
@@ -761,6 +788,7 @@ main(void)
         cmocka_unit_test(test_bracketed),
         cmocka_unit_test(test_loops_back),
         cmocka_unit_test(test_dnssec_unavailable),
+        cmocka_unit_test(test_truncated_answer),
         cmocka_unit_test(test_resolver_override),
         cmocka_unit_test(test_refused_resolver),
         cmocka_unit_test(test_silent_resolver),
