@@ -609,24 +609,41 @@ server_init(struct tlsp_check_server *s, const char *dest, const struct tlsp_dns
     return TLSP_OK;
 }
 
+/*
+ * outcomes_of - the fate's input: one outcome per attempt, then one for each
+ * next hop after the last one with addresses whose lookup failed (Postfix
+ * takes its reason and no earlier server is the final one). *n_pseudo counts
+ * those.
+ */
 static enum tlsp_status
-outcomes_of(const struct tlsp_check_result *res, struct tlsp_outcome **out)
+outcomes_of(const struct tlsp_check_result *res, struct tlsp_outcome **out, size_t *n_pseudo)
 {
     struct tlsp_outcome *o;
-    size_t i;
+    size_t i, k, last = 0, n = res->n_servers;
+    bool any = false;
 
     *out = NULL;
-    if (res->n_servers == 0)
+    *n_pseudo = 0;
+    for (k = 0; k < res->n_dns; k++)
+        if (res->dns[k].n_addrs > 0) {
+            last = k;
+            any = true;
+        }
+    if (any)
+        for (k = last + 1; k < res->n_dns; k++)
+            if (res->dns[k].failed)
+                (*n_pseudo)++;
+    if (n + *n_pseudo == 0)
         return TLSP_OK;
-    if ((o = calloc(res->n_servers, sizeof(*o))) == NULL)
+    if ((o = calloc(n + *n_pseudo, sizeof(*o))) == NULL)
         return TLSP_NOMEM;
-    for (i = 0; i < res->n_servers; i++) {
+    for (i = 0; i < n; i++) {
         const struct tlsp_check_server *s = &res->servers[i];
 
         o[i].relay = s->relay;
         o[i].dsn = s->dsn;
         o[i].reason = s->reason;
-        o[i].retry_plain = i + 1 < res->n_servers && res->servers[i + 1].plaintext_retry;
+        o[i].retry_plain = i + 1 < n && res->servers[i + 1].plaintext_retry;
         if (s->deliver)
             o[i].kind = TLSP_OUTCOME_DELIVER;
         else if (s->skipped)
@@ -636,11 +653,19 @@ outcomes_of(const struct tlsp_check_result *res, struct tlsp_outcome **out)
         else
             o[i].kind = TLSP_OUTCOME_FAIL;
     }
+    if (any)
+        for (k = last + 1; k < res->n_dns; k++)
+            if (res->dns[k].failed) {
+                o[i].kind = TLSP_OUTCOME_SKIPPED;
+                o[i].dsn = res->dns[k].dsn;
+                o[i].reason = res->dns[k].reason;
+                i++;
+            }
     *out = o;
     return TLSP_OK;
 }
 
-/* The first DNS failure, for the fate when nothing was tried. */
+/* The last DNS failure, for the fate when nothing was tried. */
 static void
 dns_why(const struct tlsp_check_result *res, const char **dsn, const char **reason)
 {
@@ -660,16 +685,49 @@ compute_fate(struct tlsp_check_result *res, const char *rcpt)
     struct tlsp_outcome *o;
     const char *dsn, *reason;
     enum tlsp_status st;
+    size_t n_pseudo;
 
     tlsp_fate_fini(&res->fate);
     res->have_fate = false;
-    if ((st = outcomes_of(res, &o)) != TLSP_OK)
+    if ((st = outcomes_of(res, &o, &n_pseudo)) != TLSP_OK)
         return st;
     dns_why(res, &dsn, &reason);
-    st = tlsp_check_fate(o, res->n_servers, res->n_total, dsn, reason, rcpt, &res->fate);
+    st = tlsp_check_fate(o, res->n_servers + n_pseudo, res->n_total + n_pseudo, dsn, reason, rcpt,
+                         &res->fate);
     free(o);
     res->have_fate = st == TLSP_OK;
     return st;
+}
+
+/*
+ * fallback_problem - smtp_connect_inet()'s last rule: when nothing decided and
+ * the last reason is permanent while the last next hop tried is a fallback
+ * relay, Postfix warns of a configuration problem and defers with 4.3.5.
+ */
+static enum tlsp_status
+fallback_problem(struct tlsp_check_result *res)
+{
+    struct tlsp_fate *f = &res->fate;
+    const char *prefix = res->have_pol && res->pol.prefix ? res->pol.prefix : "smtp";
+    char *line, *to;
+
+    if (!res->have_fate || f->decided_by < f->n_lines || f->status != TLSP_FATE_BOUNCED ||
+        res->rt.hop.n_fallback == 0 || res->n_dns != res->rt.hop.n_dests)
+        return TLSP_OK;
+    f->status = TLSP_FATE_DEFERRED;
+    if (tlsp_set_str(&f->dsn, "4.3.5") != TLSP_OK)
+        return TLSP_NOMEM;
+    to = res->rt.recipient ? tlsp_aprintf("to=<%s>, ", res->rt.recipient) : tlsp_strdup("");
+    line = to ? tlsp_aprintf("QUEUEID: %srelay=%s, dsn=%s, status=deferred (%s)", to, f->relay,
+                             f->dsn, f->reason ? f->reason : "")
+              : NULL;
+    free(to);
+    if (line == NULL)
+        return TLSP_NOMEM;
+    free(f->status_line);
+    f->status_line = line;
+    res->config_warning = tlsp_aprintf("warning: %s_fallback_relay configuration problem", prefix);
+    return res->config_warning ? TLSP_OK : TLSP_NOMEM;
 }
 
 static bool
@@ -754,6 +812,7 @@ mx_note(struct tlsp_check_result *res)
 
 static enum tlsp_status attempts(struct ctx *c);
 static enum tlsp_status session_why(struct tlsp_check_result *res);
+static enum tlsp_status fallback_problem(struct tlsp_check_result *res);
 
 enum tlsp_status
 tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
@@ -930,7 +989,7 @@ attempts(struct ctx *c)
         }
     }
     if ((st = compute_fate(res, res->rt.recipient)) != TLSP_OK ||
-        (st = session_why(res)) != TLSP_OK)
+        (st = fallback_problem(res)) != TLSP_OK || (st = session_why(res)) != TLSP_OK)
         return st;
 
     /* Explain the first server whose certificate did not verify. */
@@ -1095,6 +1154,7 @@ tlsp_check_fini(struct tlsp_check_result *res)
     tlsp_explain_fini(&res->ex);
     free_strings(res->mx_hosts, res->n_mx_hosts);
     free(res->mx_suffix_note);
+    free(res->config_warning);
     free_strings(res->session_why, res->n_session_why);
     if (res->have_pol)
         tlsp_policy_fini(&res->pol);

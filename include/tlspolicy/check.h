@@ -180,6 +180,9 @@ struct tlsp_check_result {
     size_t n_mx_hosts;
     char *mx_suffix_note;       /* a sentence about the MX names and the suggested match,
                                    or NULL */
+    char *config_warning;       /* a line Postfix logs before the final status line
+                                   ("warning: smtp_fallback_relay configuration problem"),
+                                   or NULL */
     char **session_why;         /* why sessions failed before any certificate was judged
                                    (no STARTTLS, refused, handshake, engine, connection,
                                    invalid policy), one sentence per distinct reason */

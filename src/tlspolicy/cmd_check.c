@@ -350,6 +350,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const char *d
             for (i = 0; i < r->n_dns; i++)
                 if (r->dns[i].failed)
                     fprintf(fp, "  DNS: %s\n", r->dns[i].reason ? r->dns[i].reason : "");
+            if (r->config_warning)
+                print_log_line(fp, "  ", r->config_warning);
             print_log_line(fp, "  ", f->status_line);
         }
         fprintf(fp, "\nFate: ");
@@ -481,6 +483,8 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
         for (i = 0; i < r->fate.n_lines; i++)
             if (r->fate.lines[i])
                 json_array_append_new(log, json_string(r->fate.lines[i]));
+        if (r->config_warning)
+            json_array_append_new(log, json_string(r->config_warning));
         json_array_append_new(log, json_string(r->fate.status_line));
         json_object_set_new(f, "log", log);
         json_object_set_new(doc, "fate", f);
