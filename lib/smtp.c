@@ -45,6 +45,7 @@
 #include <tlspolicy/smtp.h>
 
 #include "tlsconf.h"
+#include "tlslog.h"
 #include "util/str.h"
 
 #define IOBUF_SIZE 16384
@@ -537,16 +538,10 @@ stream_fail(struct sess *s, enum tlsp_smtp_stage stage, enum io r, const char *w
 static void
 tls_errors(struct sess *s)
 {
-    unsigned long e;
-    const char *file, *data;
-    int line, flags;
-    char buf[256];
+    char line[1024];
 
-    while ((e = ERR_get_error_all(&file, &line, NULL, &data, &flags)) != 0) {
-        ERR_error_string_n(e, buf, sizeof(buf));
-        add_log(s, "warning: TLS library problem: %s:%s:%d:%s:", buf, file ? file : "", line,
-                (flags & ERR_TXT_STRING) && data ? data : "");
-    }
+    while (tlsp_tls_next_error(line, sizeof(line)))
+        add_log(s, "%s", line);
 }
 
 /* ---- connect ---- */

@@ -1,8 +1,11 @@
 /*
  * tlslog.c - smtp_tls_loglevel read as Postfix reads it (tls_log_mask())
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/err.h>
 
 #include "tlslog.h"
 #include "util/str.h"
@@ -68,4 +71,26 @@ tlsp_tls_log_mask(const char *param, const char *value, char **warning)
     }
     tlsp_strvec_fini(&toks);
     return mask;
+}
+
+bool
+tlsp_tls_next_error(char *line, size_t size)
+{
+    const char *file, *data;
+    int lineno, flags;
+    unsigned long err;
+    char buf[256];
+
+    err = ERR_get_error_all(&file, &lineno, NULL, &data, &flags);
+    if (err == 0)
+        return false;
+    ERR_error_string_n(err, buf, sizeof(buf));
+    /* Postfix logs the data field only when there is one: "...:75:" */
+    if ((flags & ERR_TXT_STRING) && data && *data)
+        snprintf(line, size, "warning: TLS library problem: %s:%s:%d:%s:", buf, file ? file : "",
+                 lineno, data);
+    else
+        snprintf(line, size, "warning: TLS library problem: %s:%s:%d:", buf, file ? file : "",
+                 lineno);
+    return true;
 }

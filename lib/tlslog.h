@@ -10,6 +10,9 @@
 #ifndef TLSP_TLSLOG_H
 #define TLSP_TLSLOG_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 enum {
     TLSP_TLSLOG_SUMMARY = 1u << 0,   /* the "... TLS connection established" line */
     TLSP_TLSLOG_UNTRUSTED = 1u << 1, /* verification failure lines */
@@ -35,5 +38,17 @@ enum {
  * Returns the mask.
  */
 unsigned tlsp_tls_log_mask(const char *param, const char *value, char **warning);
+
+/*
+ * tlsp_tls_next_error - Postfix's tls_print_errors() for one error: takes
+ *       the oldest error off OpenSSL's thread-local queue and writes the
+ *       line Postfix logs for it, "warning: TLS library problem:
+ *       ERROR:FILE:LINE:DATA:", the DATA field only when OpenSSL has text.
+ *
+ * Out:  line  NUL-terminated, truncated to size.
+ * Returns false when the queue is empty (line untouched).
+ * Source: Postfix tls/tls_misc.c tls_print_errors(); ERR_get_error_all(3).
+ */
+bool tlsp_tls_next_error(char *line, size_t size);
 
 #endif

@@ -457,21 +457,12 @@ param(struct setup *s, const char *suffix, const char **value)
 static enum tlsp_status
 log_openssl_errors(struct tlsp_strvec *log)
 {
-    const char *file, *data;
-    int line, flags;
-    unsigned long err;
+    char line[1024];
     enum tlsp_status st = TLSP_OK;
 
-    while ((err = ERR_get_error_all(&file, &line, NULL, &data, &flags)) != 0) {
-        char buf[256];
-
-        ERR_error_string_n(err, buf, sizeof(buf));
-        /* Postfix logs the data field only when there is one: "...:75:" */
-        if (st == TLSP_OK && (flags & ERR_TXT_STRING) && data)
-            st = vlog(log, "warning: TLS library problem: %s:%s:%d:%s:", buf, file, line, data);
-        else if (st == TLSP_OK)
-            st = vlog(log, "warning: TLS library problem: %s:%s:%d:", buf, file, line);
-    }
+    while (tlsp_tls_next_error(line, sizeof(line)))
+        if (st == TLSP_OK)
+            st = vlog(log, "%s", line);
     return st;
 }
 
