@@ -699,7 +699,8 @@ fixes_published(struct ectx *c)
     }
     add_fix(c, NULL, false, what,
             "Nothing to maintain by hand, but it exists only where the domain publishes it; "
-            "tlspolicy verify does not look it up (it works offline).");
+            "tlspolicy does not look for it (it reads neither TLSA records nor MTA-STS "
+            "policies).");
     free(what);
 }
 
