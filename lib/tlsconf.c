@@ -136,20 +136,26 @@ parse_bound(const char *tok, int *version)
     return 0;
 }
 
-enum tlsp_status
-tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text, char **problem)
+/* A protocol list as Postfix's tls_proto_mask_lims() reads it. */
+struct proto_list {
+    bool include[N_PROTOS], exclude[N_PROTOS], any_include;
+    int floor, ceiling; /* ">=" and "<=" bounds; 0 when none */
+};
+
+/*
+ * parse_protocols - names, "!name", ">=VERSION", "<=VERSION", separated by
+ *       comma, white space or ':'.
+ * Returns TLSP_OK; TLSP_INVAL with *problem set to Postfix's text (caller
+ *       frees); TLSP_NOMEM.
+ */
+static enum tlsp_status
+parse_protocols(const char *protocols, struct proto_list *pl, char **problem)
 {
     struct tlsp_strvec toks;
     enum tlsp_status st;
-    bool include[N_PROTOS] = {false}, exclude[N_PROTOS] = {false}, any_include = false;
-    int floor = 0, ceiling = 0;
-    int lo = -1, hi = -1;
     size_t i;
-    bool below_floor = false;
-    const char *why_floor = "";
 
-    *text = NULL;
-    *problem = NULL;
+    memset(pl, 0, sizeof(*pl));
     tlsp_strvec_init(&toks);
     if ((st = tlsp_strvec_split(&toks, protocols, ", \t\r\n:")) != TLSP_OK)
         goto out;
@@ -158,19 +164,19 @@ tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text, char 
         int idx, rc = 0;
 
         if (strncmp(tok, ">=", 2) == 0) {
-            rc = parse_bound(tok + 2, &floor);
+            rc = parse_bound(tok + 2, &pl->floor);
         } else if (strncmp(tok, "<=", 2) == 0) {
-            rc = parse_bound(tok + 2, &ceiling);
+            rc = parse_bound(tok + 2, &pl->ceiling);
         } else if (*tok == '!') {
             if ((idx = proto_index(tok + 1)) < 0)
                 rc = -1;
             else
-                exclude[idx] = true;
+                pl->exclude[idx] = true;
         } else {
             if ((idx = proto_index(tok)) < 0)
                 rc = -1;
             else
-                include[idx] = any_include = true;
+                pl->include[idx] = pl->any_include = true;
         }
         if (rc < 0) {
             *problem = tlsp_aprintf("Invalid TLS protocol list \"%s\": aborting TLS session",
@@ -179,15 +185,34 @@ tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text, char 
             goto out;
         }
     }
+out:
+    tlsp_strvec_fini(&toks);
+    return st;
+}
+
+enum tlsp_status
+tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text, char **problem)
+{
+    struct proto_list pl;
+    enum tlsp_status st = TLSP_OK;
+    int lo = -1, hi = -1;
+    size_t i;
+    bool below_floor = false;
+    const char *why_floor = "";
+
+    *text = NULL;
+    *problem = NULL;
+    if ((st = parse_protocols(protocols, &pl, problem)) != TLSP_OK)
+        return st;
     /* OpenSSL 3 offers TLSv1 to TLSv1.3 (no SSLv2; Debian builds without
      * SSLv3). The client uses the highest enabled version and the versions
      * below it down to the first disabled one. */
     for (i = N_PROTOS; i-- > 2;) {
-        bool on = !exclude[i] && (!any_include || include[i]);
+        bool on = !pl.exclude[i] && (!pl.any_include || pl.include[i]);
 
-        if (floor && protos[i].version < floor)
+        if (pl.floor && protos[i].version < pl.floor)
             on = false;
-        if (ceiling && protos[i].version > ceiling)
+        if (pl.ceiling && protos[i].version > pl.ceiling)
             on = false;
         if (on && seclevel1 && protos[i].version < TLS1_2_VERSION) {
             below_floor = true;
@@ -213,8 +238,6 @@ tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, char **text, char 
         *text = tlsp_aprintf("%s to %s%s", protos[lo].name, protos[hi].name, why_floor);
     if (*text == NULL)
         st = TLSP_NOMEM;
-out:
-    tlsp_strvec_fini(&toks);
     return st;
 }
 
@@ -384,47 +407,19 @@ tlsp_tlsconf_protocol_limits(const char *protocols, unsigned long *no_opts, int 
         0, SSL_OP_NO_SSLv3, SSL_OP_NO_TLSv1, SSL_OP_NO_TLSv1_1, SSL_OP_NO_TLSv1_2,
         SSL_OP_NO_TLSv1_3,
     };
-    struct tlsp_strvec toks;
+    struct proto_list pl;
     enum tlsp_status st;
-    bool include[N_PROTOS] = {false}, exclude[N_PROTOS] = {false}, any_include = false;
     size_t i;
 
     *no_opts = 0;
     *min = *max = 0;
     *problem = NULL;
-    tlsp_strvec_init(&toks);
-    if ((st = tlsp_strvec_split(&toks, protocols, ", \t\r\n:")) != TLSP_OK)
-        goto out;
-    for (i = 0; i < toks.n; i++) {
-        const char *tok = toks.v[i];
-        int idx, rc = 0;
-
-        if (strncmp(tok, ">=", 2) == 0) {
-            rc = parse_bound(tok + 2, min);
-        } else if (strncmp(tok, "<=", 2) == 0) {
-            rc = parse_bound(tok + 2, max);
-        } else if (*tok == '!') {
-            if ((idx = proto_index(tok + 1)) < 0)
-                rc = -1;
-            else
-                exclude[idx] = true;
-        } else {
-            if ((idx = proto_index(tok)) < 0)
-                rc = -1;
-            else
-                include[idx] = any_include = true;
-        }
-        if (rc < 0) {
-            *problem = tlsp_aprintf("Invalid TLS protocol list \"%s\": aborting TLS session",
-                                   protocols);
-            st = *problem ? TLSP_INVAL : TLSP_NOMEM;
-            goto out;
-        }
-    }
+    if ((st = parse_protocols(protocols, &pl, problem)) != TLSP_OK)
+        return st;
+    *min = pl.floor;
+    *max = pl.ceiling;
     for (i = 0; i < N_PROTOS; i++)
-        if (exclude[i] || (any_include && !include[i]))
+        if (pl.exclude[i] || (pl.any_include && !pl.include[i]))
             *no_opts |= opts[i];
-out:
-    tlsp_strvec_fini(&toks);
-    return st;
+    return TLSP_OK;
 }
