@@ -1111,16 +1111,6 @@ session_why(struct tlsp_check_result *res)
     return st;
 }
 
-static void
-free_strings(char **arr, size_t n)
-{
-    size_t i;
-
-    for (i = 0; arr && i < n; i++)
-        free(arr[i]);
-    free(arr);
-}
-
 void
 tlsp_check_fini(struct tlsp_check_result *res)
 {
@@ -1143,19 +1133,19 @@ tlsp_check_fini(struct tlsp_check_result *res)
         free(s->dsn);
         free(s->reason);
         free(s->relay);
-        free_strings(s->log, s->n_log);
+        tlsp_strarr_free(s->log, s->n_log);
     }
     free(res->servers);
     for (i = 0; i < res->n_dns; i++)
         tlsp_dns_result_fini(&res->dns[i]);
     free(res->dns);
-    free_strings(res->dns_dests, res->n_dns);
+    tlsp_strarr_free(res->dns_dests, res->n_dns);
     tlsp_fate_fini(&res->fate);
     tlsp_explain_fini(&res->ex);
-    free_strings(res->mx_hosts, res->n_mx_hosts);
+    tlsp_strarr_free(res->mx_hosts, res->n_mx_hosts);
     free(res->mx_suffix_note);
     free(res->config_warning);
-    free_strings(res->session_why, res->n_session_why);
+    tlsp_strarr_free(res->session_why, res->n_session_why);
     if (res->have_pol)
         tlsp_policy_fini(&res->pol);
     tlsp_cf_free(res->view);

@@ -700,18 +700,6 @@ fill_sni(struct pctx *c)
 }
 
 static enum tlsp_status
-strvec_to_array(struct tlsp_strvec *sv, char ***out, size_t *n)
-{
-    *out = sv->v;
-    *n = sv->n;
-    sv->v = NULL;
-    sv->n = sv->cap = 0;
-    if (*out == NULL && (*out = calloc(1, sizeof(char *))) == NULL)
-        return TLSP_NOMEM;
-    return TLSP_OK;
-}
-
-static enum tlsp_status
 fill_fingerprints(struct pctx *c, struct tlsp_policy_entry *e)
 {
     struct tlsp_policy *pol = c->pol;
@@ -787,7 +775,7 @@ fill_fingerprints(struct pctx *c, struct tlsp_policy_entry *e)
                        digest)) != TLSP_OK)
             goto out;
     }
-    st = strvec_to_array(&good, &pol->fingerprints, &pol->n_fingerprints);
+    st = tlsp_strvec_release(&good, &pol->fingerprints, &pol->n_fingerprints);
 out:
     tlsp_strvec_fini(&good);
     tlsp_strvec_fini(&warnings);
@@ -826,8 +814,8 @@ fill_match(struct pctx *c, struct tlsp_policy_entry *e)
             goto out;
         st = set_attr(&pol->match, v, TLSP_ATTR_PARAM, name);
     }
-    if (st != TLSP_OK || (st = strvec_to_array(&elems, &pol->match_elems, &pol->n_match_elems)) !=
-                             TLSP_OK)
+    if (st != TLSP_OK ||
+        (st = tlsp_strvec_release(&elems, &pol->match_elems, &pol->n_match_elems)) != TLSP_OK)
         goto out;
     st = build_refnames(c);
 out:
@@ -1006,18 +994,6 @@ attr_fini(struct tlsp_attr *a)
     free(a->param);
 }
 
-static void
-free_array(char **v, size_t n)
-{
-    size_t i;
-
-    if (v == NULL)
-        return;
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 void
 tlsp_policy_fini(struct tlsp_policy *pol)
 {
@@ -1049,16 +1025,16 @@ tlsp_policy_fini(struct tlsp_policy *pol)
     free(pol->exclusions);
     free(pol->cipherlist);
     free(pol->protocols_text);
-    free_array(pol->match_elems, pol->n_match_elems);
+    tlsp_strarr_free(pol->match_elems, pol->n_match_elems);
     tlsp_match_free_refs(pol->refs, pol->n_refs);
-    free_array(pol->fingerprints, pol->n_fingerprints);
+    tlsp_strarr_free(pol->fingerprints, pol->n_fingerprints);
     free(pol->fingerprint_digest);
     free(pol->dsn);
     free(pol->reason);
-    free_array(pol->log, pol->n_log);
-    free_array(pol->later, pol->n_later);
-    free_array(pol->notes, pol->n_notes);
-    free_array(pol->other_attrs, pol->n_other_attrs);
+    tlsp_strarr_free(pol->log, pol->n_log);
+    tlsp_strarr_free(pol->later, pol->n_later);
+    tlsp_strarr_free(pol->notes, pol->n_notes);
+    tlsp_strarr_free(pol->other_attrs, pol->n_other_attrs);
     free(pol->downgrade);
     free(pol->doomed_dsn);
     free(pol->doomed_reason);
@@ -1213,14 +1189,14 @@ tlsp_policy_resolve(struct tlsp_cf *cf, const struct tlsp_policy_request *req,
     }
 out:
     if (st == TLSP_OK || st == TLSP_CONFIG) {
-        enum tlsp_status st2 = strvec_to_array(&c.log, &pol->log, &pol->n_log);
+        enum tlsp_status st2 = tlsp_strvec_release(&c.log, &pol->log, &pol->n_log);
 
         if (st2 == TLSP_OK)
-            st2 = strvec_to_array(&c.later, &pol->later, &pol->n_later);
+            st2 = tlsp_strvec_release(&c.later, &pol->later, &pol->n_later);
         if (st2 == TLSP_OK)
-            st2 = strvec_to_array(&c.notes, &pol->notes, &pol->n_notes);
+            st2 = tlsp_strvec_release(&c.notes, &pol->notes, &pol->n_notes);
         if (st2 == TLSP_OK)
-            st2 = strvec_to_array(&e.other, &pol->other_attrs, &pol->n_other_attrs);
+            st2 = tlsp_strvec_release(&e.other, &pol->other_attrs, &pol->n_other_attrs);
         if (st2 != TLSP_OK)
             st = st2;
     }

@@ -903,16 +903,6 @@ log_dane_match(SSL *ssl, const struct tlsp_policy *pol, const char *namaddr,
 }
 
 static enum tlsp_status
-strvec_to_array(struct tlsp_strvec *sv, char ***arr, size_t *n)
-{
-    *arr = sv->v;
-    *n = sv->n;
-    sv->v = NULL;
-    sv->n = sv->cap = 0;
-    return TLSP_OK;
-}
-
-static enum tlsp_status
 set_outcome(struct tlsp_verify_result *res, bool deliver, const char *dsn, const char *reason)
 {
     enum tlsp_status st;
@@ -1159,7 +1149,7 @@ done_st:
     if (st != TLSP_OK)
         goto out;
 done:
-    st = strvec_to_array(&log, &res->log, &res->n_log);
+    st = tlsp_strvec_release(&log, &res->log, &res->n_log);
 out:
     for (i = 0; i < v.n_errs; i++)
         verr_fini(&v.errs[i]);
@@ -1214,22 +1204,12 @@ tlsp_verify_engine(struct tlsp_cf *cf, const struct tlsp_policy *pol,
     if ((st = engine_init(&s, md, digest, mask, &log, res, &ctx)) != TLSP_OK)
         goto out;
     res->n_log_engine = log.n;
-    st = strvec_to_array(&log, &res->log, &res->n_log);
+    st = tlsp_strvec_release(&log, &res->log, &res->n_log);
 out:
     SSL_CTX_free(ctx);
     tlsp_strvec_fini(&log);
     ERR_clear_error();
     return st;
-}
-
-static void
-free_strings(char **arr, size_t n)
-{
-    size_t i;
-
-    for (i = 0; arr && i < n; i++)
-        free(arr[i]);
-    free(arr);
 }
 
 void
@@ -1251,14 +1231,14 @@ tlsp_verify_fini(struct tlsp_verify_result *res)
     for (i = 0; i < res->n_chain_errors; i++)
         verr_fini(&res->chain_errors[i]);
     free(res->chain_errors);
-    free_strings(res->dns_names, res->n_dns_names);
-    free_strings(res->ip_names, res->n_ip_names);
+    tlsp_strarr_free(res->dns_names, res->n_dns_names);
+    tlsp_strarr_free(res->ip_names, res->n_ip_names);
     free(res->subject_cn);
     free(res->issuer_cn);
     free(res->cert_fpt);
     free(res->pkey_fpt);
-    free_strings(res->subjects, res->n_subjects);
-    free_strings(res->log, res->n_log);
+    tlsp_strarr_free(res->subjects, res->n_subjects);
+    tlsp_strarr_free(res->log, res->n_log);
     memset(res, 0, sizeof(*res));
 }
 

@@ -118,3 +118,24 @@ tlsp_strvec_find(const struct tlsp_strvec *sv, const char *s)
             return (long)i;
     return -1;
 }
+
+enum tlsp_status
+tlsp_strvec_release(struct tlsp_strvec *sv, char ***arr, size_t *n)
+{
+    if (sv->v == NULL && (sv->v = calloc(1, sizeof(char *))) == NULL)
+        return TLSP_NOMEM;
+    *arr = sv->v;
+    *n = sv->n;
+    tlsp_strvec_init(sv);
+    return TLSP_OK;
+}
+
+void
+tlsp_strarr_free(char **arr, size_t n)
+{
+    size_t i;
+
+    for (i = 0; arr && i < n; i++)
+        free(arr[i]);
+    free(arr);
+}

@@ -50,4 +50,18 @@ enum tlsp_status tlsp_strvec_split_quoted(struct tlsp_strvec *sv, const char *s,
 /* tlsp_strvec_find - index of the first element equal to s, or -1. */
 long tlsp_strvec_find(const struct tlsp_strvec *sv, const char *s);
 
+/*
+ * tlsp_strvec_release - hand the strings over as a plain array
+ *
+ * Out:  arr, n  the NULL-terminated array (never NULL, even when empty) and
+ *               its length; the caller owns it and frees it with
+ *               tlsp_strarr_free(). sv is left empty.
+ * Returns TLSP_OK or TLSP_NOMEM (sv then unchanged).
+ */
+enum tlsp_status tlsp_strvec_release(struct tlsp_strvec *sv, char ***arr,
+                                     size_t *n) TLSP_MUST_CHECK;
+
+/* tlsp_strarr_free - free n strings and the array; arr may be NULL. */
+void tlsp_strarr_free(char **arr, size_t n);
+
 #endif
