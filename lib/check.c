@@ -209,21 +209,6 @@ struct ctx {
     long long min_backoff_s;
 };
 
-static enum tlsp_status
-slog(struct tlsp_strvec *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static enum tlsp_status
-slog(struct tlsp_strvec *log, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    s = tlsp_vaprintf(fmt, ap);
-    va_end(ap);
-    return tlsp_strvec_push_owned(log, s);
-}
-
 static unsigned
 log_mask(struct tlsp_cf *cf, const struct tlsp_policy *pol)
 {
@@ -384,9 +369,9 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
                 goto out;
     if (s->pol.level == TLSP_LEVEL_INVALID) {
         s->skipped = true;
-        if ((st = slog(&log, "warning: TLS policy lookup for %s/%s: %s", s->dest, s->host,
-                       s->pol.reason ? s->pol.reason : "client TLS configuration problem")) !=
-                TLSP_OK ||
+        if ((st = tlsp_strvec_pushf(
+                 &log, "warning: TLS policy lookup for %s/%s: %s", s->dest, s->host,
+                 s->pol.reason ? s->pol.reason : "client TLS configuration problem")) != TLSP_OK ||
             (st = set_fail(s, s->pol.dsn ? s->pol.dsn : "4.7.5",
                            s->pol.reason ? s->pol.reason : "client TLS configuration problem")) !=
                 TLSP_OK)
@@ -405,8 +390,8 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
             snprintf(lev, sizeof(lev), "%s_tls_security_level",
                      s->pol.prefix ? s->pol.prefix : "smtp");
             s->skipped = true;
-            if ((st = slog(&log, "warning: %s requires \"%s = encrypt\" (or stronger)", name,
-                           lev)) != TLSP_OK)
+            if ((st = tlsp_strvec_pushf(&log, "warning: %s requires \"%s = encrypt\" (or stronger)",
+                                        name, lev)) != TLSP_OK)
                 goto out;
             goto done;
         }
@@ -436,17 +421,16 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     /* A handshake that fails is set up and logged as one that succeeds, up to
      * the failure (tls_client_start()); verify logs these lines otherwise. */
     if (s->smtp.stage == TLSP_SMTP_HANDSHAKE && (mask & TLSP_TLSLOG_VERBOSE)) {
-        if ((st = slog(&log, "setting up TLS connection to %s", s->relay)) != TLSP_OK)
+        if ((st = tlsp_strvec_pushf(&log, "setting up TLS connection to %s", s->relay)) != TLSP_OK)
             goto out;
-        if (s->pol.cipherlist &&
-            (st = slog(&log, "%s: TLS cipher list \"%s\"", s->relay, s->pol.cipherlist)) !=
-                TLSP_OK)
+        if (s->pol.cipherlist && (st = tlsp_strvec_pushf(&log, "%s: TLS cipher list \"%s\"",
+                                                         s->relay, s->pol.cipherlist)) != TLSP_OK)
             goto out;
         if (s->pol.cipherlist && s->pol.servername.value && *s->pol.servername.value &&
-            (st = slog(&log, "%s: SNI hostname: %s", s->relay,
-                       strcasecmp(s->pol.servername.value, "hostname") == 0
-                           ? s->host
-                           : s->pol.servername.value)) != TLSP_OK)
+            (st = tlsp_strvec_pushf(&log, "%s: SNI hostname: %s", s->relay,
+                                    strcasecmp(s->pol.servername.value, "hostname") == 0
+                                        ? s->host
+                                        : s->pol.servername.value)) != TLSP_OK)
             goto out;
     }
     for (i = 0; i < s->smtp.n_log; i++)
@@ -522,13 +506,14 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
         if (s->smtp.chain == NULL) {
             s->word = TLSP_WORD_ANONYMOUS;
             if ((mask & TLSP_TLSLOG_SUMMARY) &&
-                (st = slog(&log, "Anonymous TLS connection established to %s: %s with cipher %s "
-                                 "(%d/%d bits)%s%s",
-                           s->relay, s->smtp.protocol ? s->smtp.protocol : "?",
-                           s->smtp.cipher ? s->smtp.cipher : "?", s->smtp.cipher_bits,
-                           s->smtp.cipher_alg_bits,
-                           s->smtp.details && *s->smtp.details ? " " : "",
-                           s->smtp.details ? s->smtp.details : "")) != TLSP_OK)
+                (st = tlsp_strvec_pushf(
+                     &log,
+                     "Anonymous TLS connection established to %s: %s with cipher %s "
+                     "(%d/%d bits)%s%s",
+                     s->relay, s->smtp.protocol ? s->smtp.protocol : "?",
+                     s->smtp.cipher ? s->smtp.cipher : "?", s->smtp.cipher_bits,
+                     s->smtp.cipher_alg_bits, s->smtp.details && *s->smtp.details ? " " : "",
+                     s->smtp.details ? s->smtp.details : "")) != TLSP_OK)
                 break;
             if (tlsp_level_must_match(s->pol.level))
                 st = set_fail(s, "4.7.5", NOT_VERIFIED);

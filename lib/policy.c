@@ -41,15 +41,6 @@ struct pctx {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static enum tlsp_status
-vpush(struct tlsp_strvec *v, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-
-static enum tlsp_status
-vpush(struct tlsp_strvec *v, const char *fmt, va_list ap)
-{
-    return tlsp_strvec_push_owned(v, tlsp_vaprintf(fmt, ap));
-}
-
 /* plog - one line Postfix logs, e.g. "warning: ..." */
 static enum tlsp_status
 plog(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -61,7 +52,7 @@ plog(struct pctx *c, const char *fmt, ...)
     enum tlsp_status st;
 
     va_start(ap, fmt);
-    st = vpush(&c->log, fmt, ap);
+    st = tlsp_strvec_vpushf(&c->log, fmt, ap);
     va_end(ap);
     return st;
 }
@@ -87,7 +78,7 @@ doom(struct pctx *c, const char *dsn, const char *reason, const char *fmt, ...)
             return st;
     }
     va_start(ap, fmt);
-    st = vpush(&c->later, fmt, ap);
+    st = tlsp_strvec_vpushf(&c->later, fmt, ap);
     va_end(ap);
     return st;
 }
@@ -103,7 +94,7 @@ pnote(struct pctx *c, const char *fmt, ...)
     enum tlsp_status st;
 
     va_start(ap, fmt);
-    st = vpush(&c->notes, fmt, ap);
+    st = tlsp_strvec_vpushf(&c->notes, fmt, ap);
     va_end(ap);
     return st;
 }

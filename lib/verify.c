@@ -99,21 +99,6 @@ tlsp_word_name(enum tlsp_word w)
     return "none";
 }
 
-static enum tlsp_status
-vlog(struct tlsp_strvec *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static enum tlsp_status
-vlog(struct tlsp_strvec *log, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    s = tlsp_vaprintf(fmt, ap);
-    va_end(ap);
-    return tlsp_strvec_push_owned(log, s);
-}
-
 /* Postfix printable(s, '?'): ASCII control and 8-bit bytes become '?'. */
 static void
 make_printable(char *s)
@@ -270,9 +255,8 @@ verify_cb(int ok, X509_STORE_CTX *xs)
     if (v->log_depth && v->log) {
         char *subj = cert ? oneline(X509_get_subject_name(cert)) : tlsp_strdup("<unknown>");
 
-        if (subj == NULL ||
-            vlog(v->log, "%s: depth=%d verify=%d subject=%s", v->namaddr, depth, ok, subj) !=
-                TLSP_OK)
+        if (subj == NULL || tlsp_strvec_pushf(v->log, "%s: depth=%d verify=%d subject=%s",
+                                              v->namaddr, depth, ok, subj) != TLSP_OK)
             v->st = TLSP_NOMEM;
         free(subj);
     }
@@ -301,28 +285,29 @@ text_name(const X509_NAME *name, int nid, const char *label, const char *namaddr
     data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, pos));
     if ((len = ASN1_STRING_to_UTF8(&utf8, data)) < 0) {
         ERR_clear_error();
-        return log ? vlog(log,
-                          "warning: tls_text_name: %s: error decoding peer %s of ASN.1 type=%d",
-                          namaddr, label, ASN1_STRING_type(data))
+        return log ? tlsp_strvec_pushf(
+                         log, "warning: tls_text_name: %s: error decoding peer %s of ASN.1 type=%d",
+                         namaddr, label, ASN1_STRING_type(data))
                    : TLSP_OK;
     }
     if (len >= CCERT_BUFSIZ) {
         OPENSSL_free(utf8);
-        return log ? vlog(log, "warning: tls_text_name: %s: peer %s too long: %d", namaddr, label,
-                          len)
+        return log ? tlsp_strvec_pushf(log, "warning: tls_text_name: %s: peer %s too long: %d",
+                                       namaddr, label, len)
                    : TLSP_OK;
     }
     if ((size_t)len != strlen((char *)utf8)) {
         OPENSSL_free(utf8);
-        return log ? vlog(log, "warning: tls_text_name: %s: NULL character in peer %s", namaddr,
-                          label)
+        return log ? tlsp_strvec_pushf(log, "warning: tls_text_name: %s: NULL character in peer %s",
+                                       namaddr, label)
                    : TLSP_OK;
     }
     for (cp = utf8; *cp; cp++)
         if (*cp < 0x80 && (*cp < 0x20 || *cp == 0x7f)) {
             OPENSSL_free(utf8);
-            return log ? vlog(log, "warning: tls_text_name: %s: non-printable content in peer %s",
-                              namaddr, label)
+            return log ? tlsp_strvec_pushf(
+                             log, "warning: tls_text_name: %s: non-printable content in peer %s",
+                             namaddr, label)
                        : TLSP_OK;
         }
     *out = tlsp_strdup((char *)utf8);
@@ -462,7 +447,7 @@ log_openssl_errors(struct tlsp_strvec *log)
 
     while (tlsp_tls_next_error(line, sizeof(line)))
         if (st == TLSP_OK)
-            st = vlog(log, "%s", line);
+            st = tlsp_strvec_pushf(log, "%s", line);
     return st;
 }
 
@@ -483,11 +468,12 @@ engine_init(struct setup *s, const EVP_MD *md, const char *digest, unsigned mask
 
     *ctx = NULL;
     if ((mask & TLSP_TLSLOG_VERBOSE) &&
-        (st = vlog(log, "initializing the client-side TLS engine")) != TLSP_OK)
+        (st = tlsp_strvec_pushf(log, "initializing the client-side TLS engine")) != TLSP_OK)
         return st;
     if (md == NULL) {
-        if ((st = vlog(log, "warning: Digest algorithm \"%s\" not found", digest)) != TLSP_OK ||
-            (st = vlog(log, "warning: disabling TLS support")) != TLSP_OK)
+        if ((st = tlsp_strvec_pushf(log, "warning: Digest algorithm \"%s\" not found", digest)) !=
+                TLSP_OK ||
+            (st = tlsp_strvec_pushf(log, "warning: disabling TLS support")) != TLSP_OK)
             return st;
         res->engine_error = tlsp_aprintf("%s_tls_fingerprint_digest = %s is not a digest OpenSSL "
                                          "knows",
@@ -518,8 +504,8 @@ engine_init(struct setup *s, const EVP_MD *md, const char *digest, unsigned mask
                                 *capath ? "\"" : "");
             if (what == NULL)
                 return TLSP_NOMEM;
-            st = vlog(log, "cannot load Certification Authority data, %s: disabling TLS support",
-                      what);
+            st = tlsp_strvec_pushf(
+                log, "cannot load Certification Authority data, %s: disabling TLS support", what);
             free(what);
             if (st == TLSP_OK)
                 st = log_openssl_errors(log);
@@ -534,8 +520,9 @@ engine_init(struct setup *s, const EVP_MD *md, const char *digest, unsigned mask
             return res->engine_error ? TLSP_OK : TLSP_NOMEM;
         }
         if (append_default && !SSL_CTX_set_default_verify_paths(*ctx)) {
-            st = vlog(log, "cannot set default OpenSSL certificate verification paths: "
-                           "disabling TLS support");
+            st =
+                tlsp_strvec_pushf(log, "cannot set default OpenSSL certificate verification paths: "
+                                       "disabling TLS support");
             if (st == TLSP_OK)
                 st = log_openssl_errors(log);
             SSL_CTX_free(*ctx);
@@ -708,8 +695,8 @@ auth_enable(struct setup *s, SSL *ssl, struct vctx *v, struct tlsp_strvec *log,
             {
                 char *hex = tlsa_hex(r->data, r->len);
 
-                st = hex ? vlog(log, "warning: %s: unusable TLSA RR: %u %u %u %s", v->namaddr,
-                                r->usage, r->selector, r->mtype, hex)
+                st = hex ? tlsp_strvec_pushf(log, "warning: %s: unusable TLSA RR: %u %u %u %s",
+                                             v->namaddr, r->usage, r->selector, r->mtype, hex)
                          : TLSP_NOMEM;
                 free(hex);
                 if (st != TLSP_OK)
@@ -718,9 +705,10 @@ auth_enable(struct setup *s, SSL *ssl, struct vctx *v, struct tlsp_strvec *log,
         }
         res->dane_used = usable > 0;
         if (usable == 0) {
-            if ((st = vlog(log, "warning: %s: all %s unusable", v->namaddr,
-                           pol->level == TLSP_LEVEL_FINGERPRINT ? "fingerprints"
-                                                                : "trust anchors")) != TLSP_OK)
+            if ((st = tlsp_strvec_pushf(log, "warning: %s: all %s unusable", v->namaddr,
+                                        pol->level == TLSP_LEVEL_FINGERPRINT ? "fingerprints"
+                                                                             : "trust anchors")) !=
+                TLSP_OK)
                 goto out;
             v->must_fail = true;
         }
@@ -732,8 +720,8 @@ auth_enable(struct setup *s, SSL *ssl, struct vctx *v, struct tlsp_strvec *log,
             char *name;
 
             if (r->skipped) {
-                if ((st = vlog(log, "warning: %s: ignoring invalid match name: \".\"",
-                               v->namaddr)) != TLSP_OK)
+                if ((st = tlsp_strvec_pushf(log, "warning: %s: ignoring invalid match name: \".\"",
+                                            v->namaddr)) != TLSP_OK)
                     goto out;
                 continue;
             }
@@ -748,8 +736,8 @@ auth_enable(struct setup *s, SSL *ssl, struct vctx *v, struct tlsp_strvec *log,
                 names++;
             } else {
                 ERR_clear_error();
-                st = vlog(log, "warning: %s: error loading match name: \"%s\"", v->namaddr,
-                          r->suffix ? r->name + 1 : r->name);
+                st = tlsp_strvec_pushf(log, "warning: %s: error loading match name: \"%s\"",
+                                       v->namaddr, r->suffix ? r->name + 1 : r->name);
             }
             free(name);
             if (st != TLSP_OK)
@@ -757,8 +745,8 @@ auth_enable(struct setup *s, SSL *ssl, struct vctx *v, struct tlsp_strvec *log,
         }
         res->names_checked = names > 0;
         if (names == 0) {
-            if ((st = vlog(log, "warning: %s: could not configure peer name checks",
-                           v->namaddr)) != TLSP_OK)
+            if ((st = tlsp_strvec_pushf(log, "warning: %s: could not configure peer name checks",
+                                        v->namaddr)) != TLSP_OK)
                 goto out;
             v->must_fail = true;
         }
@@ -832,40 +820,47 @@ log_verify_error(struct tlsp_strvec *log, const char *namaddr, int depth, int er
     case X509_V_OK:
         return TLSP_OK;
     case X509_V_ERR_CERT_UNTRUSTED:
-        return vlog(log, "certificate verification failed for %s: not trusted by local or TLSA "
-                         "policy",
-                    namaddr);
+        return tlsp_strvec_pushf(
+            log,
+            "certificate verification failed for %s: not trusted by local or TLSA "
+            "policy",
+            namaddr);
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        return vlog(log, "certificate verification failed for %s: self-signed certificate",
-                    namaddr);
+        return tlsp_strvec_pushf(
+            log, "certificate verification failed for %s: self-signed certificate", namaddr);
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         issuer = cert ? oneline(X509_get_issuer_name(cert)) : tlsp_strdup("<unknown>");
         if (issuer == NULL)
             return TLSP_NOMEM;
-        st = vlog(log, "certificate verification failed for %s: untrusted issuer %s", namaddr,
-                  issuer);
+        st = tlsp_strvec_pushf(log, "certificate verification failed for %s: untrusted issuer %s",
+                               namaddr, issuer);
         free(issuer);
         return st;
     case X509_V_ERR_CERT_NOT_YET_VALID:
     case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
-        return vlog(log, "%s certificate verification failed for %s: certificate not yet valid",
-                    purpose, namaddr);
+        return tlsp_strvec_pushf(
+            log, "%s certificate verification failed for %s: certificate not yet valid", purpose,
+            namaddr);
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
-        return vlog(log, "%s certificate verification failed for %s: certificate has expired",
-                    purpose, namaddr);
+        return tlsp_strvec_pushf(
+            log, "%s certificate verification failed for %s: certificate has expired", purpose,
+            namaddr);
     case X509_V_ERR_INVALID_PURPOSE:
-        return vlog(log, "certificate verification failed for %s: not designated for use as a "
-                         "%s certificate",
-                    namaddr, purpose);
+        return tlsp_strvec_pushf(
+            log,
+            "certificate verification failed for %s: not designated for use as a "
+            "%s certificate",
+            namaddr, purpose);
     case X509_V_ERR_CERT_CHAIN_TOO_LONG:
-        return vlog(log, "certificate verification failed for %s: certificate chain longer "
-                         "than limit(%d)",
-                    namaddr, depth - 1);
+        return tlsp_strvec_pushf(log,
+                                 "certificate verification failed for %s: certificate chain longer "
+                                 "than limit(%d)",
+                                 namaddr, depth - 1);
     default:
-        return vlog(log, "%s certificate verification failed for %s: num=%d:%s", purpose, namaddr,
-                    err, X509_verify_cert_error_string(err));
+        return tlsp_strvec_pushf(log, "%s certificate verification failed for %s: num=%d:%s",
+                                 purpose, namaddr, err, X509_verify_cert_error_string(err));
     }
 }
 
@@ -885,19 +880,19 @@ log_dane_match(SSL *ssl, const struct tlsp_policy *pol, const char *namaddr,
     if (depth < 0)
         return TLSP_OK;
     if (pol->level == TLSP_LEVEL_VERIFY || pol->level == TLSP_LEVEL_SECURE)
-        return vlog(log, "%s: Matched trust anchor at depth %d", namaddr, depth);
+        return tlsp_strvec_pushf(log, "%s: Matched trust anchor at depth %d", namaddr, depth);
     if (SSL_get0_dane_tlsa(ssl, &u, &s, &m, &data, &dlen) < 0)
         return TLSP_OK;
     if ((hex = tlsa_hex(data, dlen)) == NULL)
         return TLSP_NOMEM;
     if (pol->level == TLSP_LEVEL_FINGERPRINT)
-        st = vlog(log, "%s: Matched fingerprint: %s", namaddr, hex);
+        st = tlsp_strvec_pushf(log, "%s: Matched fingerprint: %s", namaddr, hex);
     else
-        st = vlog(log, "%s: Matched DANE %s at depth %d: %u %u %u %s", namaddr,
-                  mspki ? "TA public key verified certificate"
-                  : depth ? "TA certificate"
-                          : "EE certificate",
-                  depth, u, s, m, hex);
+        st = tlsp_strvec_pushf(log, "%s: Matched DANE %s at depth %d: %u %u %u %s", namaddr,
+                               mspki   ? "TA public key verified certificate"
+                               : depth ? "TA certificate"
+                                       : "EE certificate",
+                               depth, u, s, m, hex);
     free(hex);
     return st;
 }
@@ -979,7 +974,7 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
         goto out;
     mask = tlsp_tls_log_mask(s.name, loglevel, &warning);
     if (warning) {
-        st = vlog(&log, "warning: %s", warning);
+        st = tlsp_strvec_pushf(&log, "warning: %s", warning);
         free(warning);
         if (st != TLSP_OK)
             goto out;
@@ -1035,22 +1030,24 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
             size_t n = tlsp_tlsconf_fpt_decode(pol->fingerprints[i], buf, sizeof(buf));
             char *hex = tlsa_hex(buf, n);
 
-            st = hex ? vlog(&log, "fingerprint: digest as private-use TLSA record: 3 0 255 %s", hex)
+            st = hex ? tlsp_strvec_pushf(
+                           &log, "fingerprint: digest as private-use TLSA record: 3 0 255 %s", hex)
                      : TLSP_NOMEM;
             free(hex);
             if (st != TLSP_OK)
                 goto out;
         }
     if ((mask & TLSP_TLSLOG_VERBOSE) &&
-        ((st = vlog(&log, "setting up TLS connection to %s", res->namaddr)) != TLSP_OK ||
-         (st = vlog(&log, "%s: TLS cipher list \"%s\"", res->namaddr,
-                    pol->cipherlist ? pol->cipherlist : "")) != TLSP_OK))
+        ((st = tlsp_strvec_pushf(&log, "setting up TLS connection to %s", res->namaddr)) !=
+             TLSP_OK ||
+         (st = tlsp_strvec_pushf(&log, "%s: TLS cipher list \"%s\"", res->namaddr,
+                                 pol->cipherlist ? pol->cipherlist : "")) != TLSP_OK))
         goto out;
     if ((mask & TLSP_TLSLOG_VERBOSE) && pol->servername.value && *pol->servername.value) {
         const char *sni = tlsp_strcaseeq(pol->servername.value, "hostname") ? host
                                                                             : pol->servername.value;
 
-        if ((st = vlog(&log, "%s: SNI hostname: %s", res->namaddr, sni)) != TLSP_OK)
+        if ((st = tlsp_strvec_pushf(&log, "%s: SNI hostname: %s", res->namaddr, sni)) != TLSP_OK)
             goto out;
     }
     if ((st = auth_enable(&s, ssl, &v, &log, res)) != TLSP_OK)
@@ -1088,7 +1085,8 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
                 res->word = TLSP_WORD_VERIFIED;
                 if (mask & (TLSP_TLSLOG_CERTMATCH | TLSP_TLSLOG_VERBOSE | TLSP_TLSLOG_PEERCERT)) {
                     if (res->matched)
-                        st = vlog(&log, "%s: matched peername: %s", res->namaddr, res->matched);
+                        st = tlsp_strvec_pushf(&log, "%s: matched peername: %s", res->namaddr,
+                                               res->matched);
                     if (st == TLSP_OK)
                         st = log_dane_match(ssl, pol, res->namaddr, &log);
                 }
@@ -1104,26 +1102,29 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
             st = log_verify_error(&log, res->namaddr, v.err_depth, v.err_code, v.err_cert);
         if (st == TLSP_OK &&
             (mask & (TLSP_TLSLOG_CERTMATCH | TLSP_TLSLOG_VERBOSE | TLSP_TLSLOG_PEERCERT)))
-            st = vlog(&log, "%s: subject_CN=%s, issuer_CN=%s, fingerprint=%s, pkey_fingerprint=%s",
-                      res->namaddr, pcn, icn, res->cert_fpt ? res->cert_fpt : "",
-                      res->pkey_fpt ? res->pkey_fpt : "");
+            st = tlsp_strvec_pushf(
+                &log, "%s: subject_CN=%s, issuer_CN=%s, fingerprint=%s, pkey_fingerprint=%s",
+                res->namaddr, pcn, icn, res->cert_fpt ? res->cert_fpt : "",
+                res->pkey_fpt ? res->pkey_fpt : "");
         free(icn);
         free(pcn);
         if (st != TLSP_OK)
             goto out;
     }
     if ((mask & TLSP_TLSLOG_SUMMARY) && req->protocol && req->cipher) {
-        st = vlog(&log, "%s TLS connection established to %s: %s with cipher %s (%d/%d bits)%s%s",
-                  tlsp_word_name(res->word), res->namaddr, req->protocol, req->cipher,
-                  req->cipher_bits, req->cipher_alg_bits,
-                  req->sig_params && *req->sig_params ? " " : "",
-                  req->sig_params ? req->sig_params : "");
+        st = tlsp_strvec_pushf(
+            &log, "%s TLS connection established to %s: %s with cipher %s (%d/%d bits)%s%s",
+            tlsp_word_name(res->word), res->namaddr, req->protocol, req->cipher, req->cipher_bits,
+            req->cipher_alg_bits, req->sig_params && *req->sig_params ? " " : "",
+            req->sig_params ? req->sig_params : "");
         if (st != TLSP_OK)
             goto out;
     } else if ((mask & TLSP_TLSLOG_SUMMARY) &&
-               (st = vlog(&log, "%s TLS connection established to %s: PROTOCOL with cipher CIPHER "
-                                "(BITS/BITS bits)",
-                          tlsp_word_name(res->word), res->namaddr)) != TLSP_OK)
+               (st = tlsp_strvec_pushf(
+                    &log,
+                    "%s TLS connection established to %s: PROTOCOL with cipher CIPHER "
+                    "(BITS/BITS bits)",
+                    tlsp_word_name(res->word), res->namaddr)) != TLSP_OK)
         goto out;
     if (must_match && !res->verified)
         st = set_outcome(res, false, "4.7.5", NOT_VERIFIED);
@@ -1193,7 +1194,7 @@ tlsp_verify_engine(struct tlsp_cf *cf, const struct tlsp_policy *pol,
         goto out;
     mask = tlsp_tls_log_mask(s.name, loglevel, &warning);
     if (warning) {
-        st = vlog(&log, "warning: %s", warning);
+        st = tlsp_strvec_pushf(&log, "warning: %s", warning);
         free(warning);
         if (st != TLSP_OK)
             goto out;

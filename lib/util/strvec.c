@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "str.h"
 #include "strvec.h"
 
 void
@@ -138,4 +139,22 @@ tlsp_strarr_free(char **arr, size_t n)
     for (i = 0; arr && i < n; i++)
         free(arr[i]);
     free(arr);
+}
+
+enum tlsp_status
+tlsp_strvec_vpushf(struct tlsp_strvec *sv, const char *fmt, va_list ap)
+{
+    return tlsp_strvec_push_owned(sv, tlsp_vaprintf(fmt, ap));
+}
+
+enum tlsp_status
+tlsp_strvec_pushf(struct tlsp_strvec *sv, const char *fmt, ...)
+{
+    va_list ap;
+    enum tlsp_status st;
+
+    va_start(ap, fmt);
+    st = tlsp_strvec_vpushf(sv, fmt, ap);
+    va_end(ap);
+    return st;
 }

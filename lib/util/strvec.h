@@ -9,6 +9,7 @@
 #ifndef TLSP_UTIL_STRVEC_H
 #define TLSP_UTIL_STRVEC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include <tlspolicy/status.h>
@@ -46,6 +47,16 @@ enum tlsp_status tlsp_strvec_split(struct tlsp_strvec *sv, const char *s,
  */
 enum tlsp_status tlsp_strvec_split_quoted(struct tlsp_strvec *sv, const char *s,
                                           const char *delims) TLSP_MUST_CHECK;
+
+/*
+ * tlsp_strvec_pushf / tlsp_strvec_vpushf - append a printf-formatted string
+ * Returns TLSP_OK or TLSP_NOMEM.
+ */
+enum tlsp_status tlsp_strvec_pushf(struct tlsp_strvec *sv, const char *fmt, ...) TLSP_MUST_CHECK
+    __attribute__((format(printf, 2, 3)));
+enum tlsp_status tlsp_strvec_vpushf(struct tlsp_strvec *sv, const char *fmt,
+                                    va_list ap) TLSP_MUST_CHECK
+    __attribute__((format(printf, 2, 0)));
 
 /* tlsp_strvec_find - index of the first element equal to s, or -1. */
 long tlsp_strvec_find(const struct tlsp_strvec *sv, const char *s);
