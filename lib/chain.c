@@ -199,3 +199,44 @@ tlsp_chain_load(const char *path, struct tlsp_chain **out, struct tlsp_diag *dia
     free(data);
     return st;
 }
+
+enum tlsp_status
+tlsp_chain_from_x509s(void *const *certs, size_t n, struct tlsp_chain **out,
+                      struct tlsp_diag *diag)
+{
+    struct tlsp_chain *c;
+    size_t i;
+
+    *out = NULL;
+    if (n == 0) {
+        tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0, "empty certificate chain");
+        return TLSP_INVAL;
+    }
+    if (n > TLSP_CHAIN_MAX_CERTS) {
+        tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
+                      "certificate chain of %zu certificates: more than %d", n,
+                      TLSP_CHAIN_MAX_CERTS);
+        return TLSP_LIMIT;
+    }
+    for (i = 0; i < n; i++) {
+        if (certs[i] == NULL) {
+            tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
+                          "certificate chain: certificate %zu is missing", i);
+            return TLSP_INVAL;
+        }
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return TLSP_NOMEM;
+    for (i = 0; i < n; i++) {
+        X509 *x = certs[i];
+
+        if (X509_up_ref(x) != 1) {
+            tlsp_chain_free(c);
+            return TLSP_NOMEM;
+        }
+        c->certs[c->n++] = x;
+    }
+    *out = c;
+    return TLSP_OK;
+}

@@ -375,3 +375,56 @@ tlsp_tlsconf_read_tafile(const char *path, tlsp_tafile_cb *cb, void *arg, unsign
         return TLSP_OK;
     return TLSP_INVAL;
 }
+
+enum tlsp_status
+tlsp_tlsconf_protocol_limits(const char *protocols, unsigned long *no_opts, int *min, int *max,
+                             char **problem)
+{
+    static const unsigned long opts[N_PROTOS] = {
+        0, SSL_OP_NO_SSLv3, SSL_OP_NO_TLSv1, SSL_OP_NO_TLSv1_1, SSL_OP_NO_TLSv1_2,
+        SSL_OP_NO_TLSv1_3,
+    };
+    struct tlsp_strvec toks;
+    enum tlsp_status st;
+    bool include[N_PROTOS] = {false}, exclude[N_PROTOS] = {false}, any_include = false;
+    size_t i;
+
+    *no_opts = 0;
+    *min = *max = 0;
+    *problem = NULL;
+    tlsp_strvec_init(&toks);
+    if ((st = tlsp_strvec_split(&toks, protocols, ", \t\r\n:")) != TLSP_OK)
+        goto out;
+    for (i = 0; i < toks.n; i++) {
+        const char *tok = toks.v[i];
+        int idx, rc = 0;
+
+        if (strncmp(tok, ">=", 2) == 0) {
+            rc = parse_bound(tok + 2, min);
+        } else if (strncmp(tok, "<=", 2) == 0) {
+            rc = parse_bound(tok + 2, max);
+        } else if (*tok == '!') {
+            if ((idx = proto_index(tok + 1)) < 0)
+                rc = -1;
+            else
+                exclude[idx] = true;
+        } else {
+            if ((idx = proto_index(tok)) < 0)
+                rc = -1;
+            else
+                include[idx] = any_include = true;
+        }
+        if (rc < 0) {
+            *problem = tlsp_aprintf("Invalid TLS protocol list \"%s\": aborting TLS session",
+                                   protocols);
+            st = *problem ? TLSP_INVAL : TLSP_NOMEM;
+            goto out;
+        }
+    }
+    for (i = 0; i < N_PROTOS; i++)
+        if (exclude[i] || (any_include && !include[i]))
+            *no_opts |= opts[i];
+out:
+    tlsp_strvec_fini(&toks);
+    return st;
+}

@@ -59,6 +59,24 @@ enum tlsp_status tlsp_tlsconf_protocols(const char *protocols, bool seclevel1, c
                                         char **problem) TLSP_MUST_CHECK;
 
 /*
+ * tlsp_tlsconf_protocol_limits - a protocol list as tls_client_start()
+ *       applies it to a session
+ *
+ * In:   protocols  as for tlsp_tlsconf_protocols().
+ * Out:  no_opts    SSL_OP_NO_* bits of the excluded protocols (for
+ *                  SSL_set_options()).
+ *       min, max   the floor and ceiling as wire versions, 0 for none (for
+ *                  SSL_set_min/max_proto_version()).
+ *       problem    on TLSP_INVAL, heap text of Postfix's warning, as
+ *                  tlsp_tlsconf_protocols().
+ * Returns TLSP_OK, TLSP_INVAL, TLSP_NOMEM.
+ * Source: Postfix tls/tls_misc.c tls_proto_mask_lims(), tls_protocol_mask().
+ */
+enum tlsp_status tlsp_tlsconf_protocol_limits(const char *protocols, unsigned long *no_opts,
+                                              int *min, int *max,
+                                              char **problem) TLSP_MUST_CHECK;
+
+/*
  * tlsp_tlsconf_fingerprints - parse digests as tls_dane_add_fpt_digests()
  *
  * In:   values  the list text; delims: "|" for a policy match=, ", \t\r\n"

@@ -1129,10 +1129,18 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
         if (st != TLSP_OK)
             goto out;
     }
-    if ((mask & TLSP_TLSLOG_SUMMARY) &&
-        (st = vlog(&log, "%s TLS connection established to %s: PROTOCOL with cipher CIPHER "
-                         "(BITS/BITS bits)",
-                   tlsp_word_name(res->word), res->namaddr)) != TLSP_OK)
+    if ((mask & TLSP_TLSLOG_SUMMARY) && req->protocol && req->cipher) {
+        st = vlog(&log, "%s TLS connection established to %s: %s with cipher %s (%d/%d bits)%s%s",
+                  tlsp_word_name(res->word), res->namaddr, req->protocol, req->cipher,
+                  req->cipher_bits, req->cipher_alg_bits,
+                  req->sig_params && *req->sig_params ? " " : "",
+                  req->sig_params ? req->sig_params : "");
+        if (st != TLSP_OK)
+            goto out;
+    } else if ((mask & TLSP_TLSLOG_SUMMARY) &&
+               (st = vlog(&log, "%s TLS connection established to %s: PROTOCOL with cipher CIPHER "
+                                "(BITS/BITS bits)",
+                          tlsp_word_name(res->word), res->namaddr)) != TLSP_OK)
         goto out;
     if (must_match && !res->verified)
         st = set_outcome(res, false, "4.7.5", NOT_VERIFIED);
@@ -1169,6 +1177,52 @@ out:
     free(cv.errs);
     X509_free(cv.err_cert);
     SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    tlsp_strvec_fini(&log);
+    ERR_clear_error();
+    return st;
+}
+
+enum tlsp_status
+tlsp_verify_engine(struct tlsp_cf *cf, const struct tlsp_policy *pol,
+                   struct tlsp_verify_result *res, struct tlsp_diag *diag)
+{
+    struct setup s;
+    struct tlsp_strvec log;
+    const char *loglevel = "0", *digest = "";
+    const EVP_MD *md;
+    unsigned mask;
+    char *warning = NULL;
+    SSL_CTX *ctx = NULL;
+    enum tlsp_status st;
+
+    if (res == NULL)
+        return TLSP_INVAL;
+    memset(res, 0, sizeof(*res));
+    if (cf == NULL || pol == NULL)
+        return TLSP_INVAL;
+    memset(&s, 0, sizeof(s));
+    s.cf = cf;
+    s.pol = pol;
+    s.diag = diag;
+    tlsp_strvec_init(&log);
+    if ((st = param(&s, "tls_loglevel", &loglevel)) != TLSP_OK)
+        goto out;
+    mask = tlsp_tls_log_mask(s.name, loglevel, &warning);
+    if (warning) {
+        st = vlog(&log, "warning: %s", warning);
+        free(warning);
+        if (st != TLSP_OK)
+            goto out;
+    }
+    if ((st = param(&s, "tls_fingerprint_digest", &digest)) != TLSP_OK)
+        goto out;
+    md = EVP_get_digestbyname(digest);
+    if ((st = engine_init(&s, md, digest, mask, &log, res, &ctx)) != TLSP_OK)
+        goto out;
+    res->n_log_engine = log.n;
+    st = strvec_to_array(&log, &res->log, &res->n_log);
+out:
     SSL_CTX_free(ctx);
     tlsp_strvec_fini(&log);
     ERR_clear_error();

@@ -45,6 +45,21 @@ enum tlsp_status tlsp_chain_parse(const char *data, size_t len, const char *name
 enum tlsp_status tlsp_chain_load(const char *path, struct tlsp_chain **out,
                                  struct tlsp_diag *diag) TLSP_MUST_CHECK;
 
+/*
+ * tlsp_chain_from_x509s - a chain from certificates in memory, leaf first
+ *
+ * In:   certs  n OpenSSL X509 * (given as void * so that this header needs
+ *              no OpenSSL), e.g. from SSL_get_peer_cert_chain(); each is
+ *              up-referenced, the caller keeps its own references.
+ *       n      how many; 1 to TLSP_CHAIN_MAX_CERTS.
+ * Out:  out    the chain on TLSP_OK; free with tlsp_chain_free().
+ *       diag   on failure, why.
+ * Returns TLSP_OK; TLSP_INVAL (n is 0 or an element is NULL); TLSP_LIMIT
+ *       (more than TLSP_CHAIN_MAX_CERTS); TLSP_NOMEM.
+ */
+enum tlsp_status tlsp_chain_from_x509s(void *const *certs, size_t n, struct tlsp_chain **out,
+                                       struct tlsp_diag *diag) TLSP_MUST_CHECK;
+
 void tlsp_chain_free(struct tlsp_chain *chain);
 
 /* tlsp_chain_count - number of certificates. */

@@ -65,6 +65,15 @@ struct tlsp_verify_request {
     const struct tlsp_chain *chain; /* as the server sends it, leaf first */
     long long at;                   /* verification time, seconds since 1970 */
     const char *addr;               /* server address if known, else NULL */
+    /* What a live handshake negotiated, for the summary line; NULL/0 offline
+     * (the line then shows PROTOCOL, CIPHER and BITS). */
+    const char *protocol;           /* SSL_get_version(), e.g. "TLSv1.3" */
+    const char *cipher;             /* SSL_CIPHER_get_name() */
+    int cipher_bits;                /* SSL_CIPHER_get_bits(): bits used */
+    int cipher_alg_bits;            /* ... and the algorithm's bits */
+    const char *sig_params;         /* the TLS 1.3 tail Postfix adds, e.g. "key-exchange
+                                       X25519 server-signature RSA-PSS (2048 bits)
+                                       server-digest SHA256", or NULL */
 };
 
 struct tlsp_verify_result {
@@ -132,6 +141,20 @@ enum tlsp_status tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_
                              struct tlsp_diag *diag) TLSP_MUST_CHECK;
 
 void tlsp_verify_fini(struct tlsp_verify_result *res);
+
+/*
+ * tlsp_verify_engine - whether smtp(8)'s TLS engine starts (tls_client_init():
+ *       the fingerprint digest, the CA file and directory), without a chain
+ *
+ * In:   cf, pol   as for tlsp_verify() (pol->prefix names the parameters).
+ * Out:  res       zeroed, then engine_ok, engine_error and log (the lines
+ *                 Postfix logs when it initialises the engine; n_log_engine
+ *                 of them) are filled; tlsp_verify_fini() whatever the status.
+ * Returns TLSP_OK, TLSP_INVAL, TLSP_NOMEM, or tlsp_cf_get()'s error.
+ */
+enum tlsp_status tlsp_verify_engine(struct tlsp_cf *cf, const struct tlsp_policy *pol,
+                                    struct tlsp_verify_result *res,
+                                    struct tlsp_diag *diag) TLSP_MUST_CHECK;
 
 /*
  * tlsp_verify_name - whether the leaf matches one reference name as OpenSSL

@@ -67,6 +67,10 @@ void cli_put_safe(FILE *fp, const char *s);
 /* cli_put_safe_n - the same for the n bytes at s. */
 void cli_put_safe_n(FILE *fp, const char *s, size_t n);
 
+/* cli_print_wrapped - text after first, wrapped at 100 columns, later lines
+ * starting with indent; control characters shown as '?'. */
+void cli_print_wrapped(FILE *fp, const char *first, const char *indent, const char *text);
+
 /* cli_print_diag - every message of diag, one per line, on fp (with prefix). */
 void cli_print_diag(FILE *fp, const struct tlsp_diag *diag, const char *indent);
 
@@ -105,5 +109,6 @@ json_t *show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf);
 /* Subcommands: each gets argv after the subcommand name. */
 int cmd_policy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

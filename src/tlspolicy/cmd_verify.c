@@ -117,38 +117,6 @@ struct run {
 /* ---- text ------------------------------------------------------------------------ */
 
 static void
-print_wrapped(FILE *fp, const char *first, const char *indent, const char *text)
-{
-    const size_t width = 100, ind = strlen(indent);
-    size_t col = strlen(first), n;
-    bool line_start = true;
-    const char *p = text;
-
-    fputs(first, fp);
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (*p == 0)
-            break;
-        n = strcspn(p, " ");
-        if (!line_start && col + 1 + n > width) {
-            fprintf(fp, "\n%s", indent);
-            col = ind;
-            line_start = true;
-        }
-        if (!line_start) {
-            fputc(' ', fp);
-            col++;
-        }
-        cli_put_safe_n(fp, p, n);
-        col += n;
-        p += n;
-        line_start = false;
-    }
-    fputc('\n', fp);
-}
-
-static void
 print_route_text(FILE *fp, const struct run *r)
 {
     const struct tlsp_route *rt = &r->rt;
@@ -310,7 +278,7 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
     if (r->ex.n_why > 0) {
         fprintf(fp, "\nWhy\n");
         for (i = 0; i < r->ex.n_why; i++)
-            print_wrapped(fp, "  - ", "    ", r->ex.why[i]);
+            cli_print_wrapped(fp, "  - ", "    ", r->ex.why[i]);
     }
     if (r->ex.n_strategies > 0) {
         fprintf(fp, "\nName checks, strategy by strategy\n");
@@ -339,11 +307,11 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
                 fputs(lead, fp);
                 cli_put_safe(fp, f->line);
                 fputc('\n', fp);
-                print_wrapped(fp, "     ", "     ", f->what);
+                cli_print_wrapped(fp, "     ", "     ", f->what);
             } else {
-                print_wrapped(fp, "  -  ", "     ", f->what);
+                cli_print_wrapped(fp, "  -  ", "     ", f->what);
             }
-            print_wrapped(fp, "     Trade-off: ", "     ", f->tradeoff);
+            cli_print_wrapped(fp, "     Trade-off: ", "     ", f->tradeoff);
             if (f->line && f->checked)
                 fprintf(fp, "     Checked: with this line Postfix verifies this chain.\n");
         }

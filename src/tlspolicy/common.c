@@ -267,3 +267,35 @@ cli_common_option(const char *sub, int c, const char *arg, struct cli_opts *o,
         return -1;
     }
 }
+
+void
+cli_print_wrapped(FILE *fp, const char *first, const char *indent, const char *text)
+{
+    const size_t width = 100, ind = strlen(indent);
+    size_t col = strlen(first), n;
+    bool line_start = true;
+    const char *p = text;
+
+    fputs(first, fp);
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (*p == 0)
+            break;
+        n = strcspn(p, " ");
+        if (!line_start && col + 1 + n > width) {
+            fprintf(fp, "\n%s", indent);
+            col = ind;
+            line_start = true;
+        }
+        if (!line_start) {
+            fputc(' ', fp);
+            col++;
+        }
+        cli_put_safe_n(fp, p, n);
+        col += n;
+        p += n;
+        line_start = false;
+    }
+    fputc('\n', fp);
+}

@@ -20,6 +20,9 @@ usage(FILE *fp)
             "  policy DESTINATION   the TLS policy Postfix applies to a destination: route,\n"
             "                       policy-table entry, security level, attributes and the\n"
             "                       certificate names required\n"
+            "  verify DESTINATION   Postfix's verdict on a server's certificate chain, offline\n"
+            "  check DESTINATION    the live verdict: DNS, SMTP and STARTTLS to each server as\n"
+            "                       Postfix's SMTP client would, and the message's fate\n"
             "\n"
             "Options common to every command:\n"
             "  -c DIR                   Postfix configuration directory (default /etc/postfix)\n"
@@ -75,5 +78,7 @@ main(int argc, char **argv)
         return cmd_policy(argc - 1, argv + 1);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command \"%s\"", cmd);
 }

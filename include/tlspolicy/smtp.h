@@ -1,0 +1,133 @@
+/*
+ * smtp.h - one SMTP session as Postfix's smtp(8) runs it, up to STARTTLS
+ *
+ * WHAT     Connects to one server address, reads the greeting, says EHLO
+ *          (HELO when EHLO is refused), sends STARTTLS when it is offered
+ *          and wanted, runs the TLS handshake under the policy (or right
+ *          after connect in wrapper mode), says EHLO again and QUIT. It
+ *          never sends MAIL. The peer's chain is captured as sent, for
+ *          tlsp_verify() to judge afterwards: the handshake itself does
+ *          not verify (SSL_VERIFY_NONE).
+ * CONTRACT Every network step has a deadline (smtp_connect_timeout,
+ *          smtp_helo_timeout, smtp_starttls_timeout, or the request's
+ *          timeout_s); every read is bounded: a reply line keeps at most
+ *          TLSP_SMTP_LINE_MAX bytes (Postfix's line_length_limit; the
+ *          rest of the line is read and dropped), a reply has at most
+ *          TLSP_SMTP_REPLY_MAX_LINES lines and TLSP_SMTP_REPLY_MAX_BYTES
+ *          bytes on the wire (docs/smtp-limits.md). Failures of the server
+ *          are not errors of the call: they are the result's stage and
+ *          error text, in Postfix's words where Postfix has them.
+ *          Nothing prints or exits; SIGPIPE is never raised (MSG_NOSIGNAL).
+ * SEE ALSO Postfix smtp/smtp_connect.c, smtp/smtp_proto.c (smtp_helo(),
+ *          smtp_start_tls()), smtp/smtp_chat.c, tls/tls_client.c;
+ *          postconf(5) smtp_connect_timeout, smtp_helo_timeout,
+ *          smtp_starttls_timeout, smtp_helo_name, smtp_tls_wrappermode,
+ *          line_length_limit; spec sections 1.7, 2.4, 4, 5.2.
+ */
+#ifndef TLSPOLICY_SMTP_H
+#define TLSPOLICY_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <tlspolicy/cf.h>
+#include <tlspolicy/chain.h>
+#include <tlspolicy/diag.h>
+#include <tlspolicy/policy.h>
+#include <tlspolicy/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TLSP_SMTP_LINE_MAX 2048                      /* bytes kept per reply line */
+#define TLSP_SMTP_REPLY_MAX_LINES 1000               /* lines per reply */
+#define TLSP_SMTP_REPLY_MAX_BYTES ((size_t)256 << 20) /* bytes per reply on the wire */
+#define TLSP_SMTP_TRANSCRIPT_MAX 200                 /* transcript lines kept */
+
+/* Where the session stopped. */
+enum tlsp_smtp_stage {
+    TLSP_SMTP_CONNECT,     /* connect failed or timed out */
+    TLSP_SMTP_GREETING,    /* banner missing, not 2xx, too long, timed out, lost */
+    TLSP_SMTP_EHLO,        /* EHLO/HELO refused or lost */
+    TLSP_SMTP_NO_STARTTLS, /* STARTTLS not offered (and TLS was wanted) */
+    TLSP_SMTP_STARTTLS,    /* STARTTLS answered non-2xx, or lost/timed out */
+    TLSP_SMTP_HANDSHAKE,   /* handshake failed (or could not start: bad ciphers/protocols) */
+    TLSP_SMTP_TLS_DONE,    /* handshake done; peer chain captured */
+    TLSP_SMTP_PLAINTEXT,   /* session done without TLS (try_tls false) */
+};
+
+struct tlsp_smtp_request {
+    const struct tlsp_policy *pol; /* level, cipherlist, exclusions, protocols, servername */
+    struct tlsp_cf *cf;       /* smtp_helo_name, timeouts, smtp_tls_wrappermode ... */
+    const char *host;         /* MX host name (SNI "hostname", logs) */
+    const char *addr;         /* numeric address to connect to (IPv4 or IPv6) */
+    unsigned port;            /* TCP port, 1..65535 */
+    const char *ehlo;         /* overrides smtp_helo_name, or NULL */
+    unsigned timeout_s;       /* overrides every per-step timeout when non-zero (seconds) */
+    bool try_tls;             /* false: no STARTTLS (level none, or plaintext retry) */
+};
+
+struct tlsp_smtp_result {
+    enum tlsp_smtp_stage stage;
+    char *greeting;           /* first banner line, bounded, or NULL */
+    bool starttls_offered;
+    bool wrapper;             /* the session used wrapper mode (TLS at connect) */
+    int reply_code;           /* last reply code (e.g. 454 to STARTTLS); 0 if none */
+    char *reply;              /* last reply text as Postfix quotes it, bounded, or NULL */
+    char *error;              /* what went wrong, Postfix's words where it has them; NULL
+                                 when nothing went wrong (TLS_DONE, PLAINTEXT) */
+    char *protocol, *cipher;  /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
+    int cipher_bits, cipher_alg_bits;
+    struct tlsp_chain *chain; /* the peer's chain as sent (leaf first), or NULL (anonymous) */
+    char **transcript;        /* "> EHLO x", "< 250-..." lines, bounded */
+    size_t n_transcript;
+    char **log;               /* lines Postfix would log for this session besides the
+                                 status line, in order: "SSL_connect error to ...",
+                                 "warning: TLS library problem: ...", "warning: HOST[ADDR]:PORT:
+                                 response longer than 2048: ..." */
+    size_t n_log;
+};
+
+/*
+ * tlsp_smtp_session - run one session against req->addr:req->port
+ *
+ * In:   req   what to do; every pointer is borrowed for the call only.
+ *             req->pol must be a valid policy (not TLSP_LEVEL_INVALID)
+ *             when req->try_tls or wrapper mode; req->cf supplies
+ *             smtp_helo_name (expanded; "$myhostname" as postconf -x),
+ *             smtp_connect_timeout, smtp_helo_timeout,
+ *             smtp_starttls_timeout (seconds), smtp_tls_wrappermode.
+ * Out:  res   zeroed first, then filled on every return; release with
+ *             tlsp_smtp_result_fini() whatever the status. The server's
+ *             failures (refused connection, timeouts, non-2xx replies,
+ *             TLS alerts, limits exceeded) are reported in res->stage and
+ *             res->error with TLSP_OK: they are Postfix's outcome, not an
+ *             error of the call.
+ *       diag  tlspolicy's notes (e.g. a reply line that was truncated).
+ * Returns TLSP_OK (res describes the session); TLSP_INVAL (no address,
+ *       an address that is not numeric, port 0, no policy where one is
+ *       needed); TLSP_CONFIG (a timeout or helo parameter that does not
+ *       parse, diag has Postfix's text); TLSP_NOMEM; TLSP_IO (no socket,
+ *       or the TLS context could not be created).
+ * Source: Postfix smtp/smtp_connect.c smtp_connect_addr(),
+ *       smtp/smtp_proto.c smtp_helo(), smtp_start_tls(),
+ *       smtp/smtp_chat.c smtp_chat_resp(), tls/tls_client.c
+ *       tls_client_init(), tls_client_start().
+ */
+enum tlsp_status tlsp_smtp_session(const struct tlsp_smtp_request *req,
+                                   struct tlsp_smtp_result *res,
+                                   struct tlsp_diag *diag) TLSP_MUST_CHECK;
+
+/* tlsp_smtp_result_fini - release everything res owns; res is zeroed. */
+void tlsp_smtp_result_fini(struct tlsp_smtp_result *res);
+
+/* tlsp_smtp_stage_name - "connect", "greeting", "ehlo", "no-starttls",
+ *       "starttls", "handshake", "tls-done", "plaintext"; static, never NULL. */
+const char *tlsp_smtp_stage_name(enum tlsp_smtp_stage stage);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
