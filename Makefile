@@ -19,7 +19,7 @@ build: deps
 
 demo: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target tlspolicy
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target tlspolicy tlsp-smtp-fixture
 	@scripts/demo $(BUILD_DIR)/tlspolicy
 
 check: deps

@@ -269,6 +269,19 @@ add_verify_log(struct ctx *c, struct tlsp_strvec *log, const struct tlsp_verify_
     return st;
 }
 
+/* policy_seen - an earlier attempt looked up the same next hop, host and port. */
+static bool
+policy_seen(const struct ctx *c, const struct tlsp_check_server *s)
+{
+    const struct tlsp_check_server *p;
+
+    for (p = c->res->servers; p < s; p++)
+        if (p->have_pol && p->port == s->port && strcmp(p->dest, s->dest) == 0 &&
+            strcasecmp(p->host, s->host) == 0)
+            return true;
+    return false;
+}
+
 /*
  * attempt - one session to one address, judged; fills s (log, deliver, dsn,
  * reason, word). retry_plain_out: the failure qualifies for the plaintext
@@ -332,7 +345,9 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
                 goto out;
         }
     }
-    if (!plaintext)
+    /* smtp(8) caches each policy by next hop, host and port: the lookup's
+     * warnings appear for the first address of a host only. */
+    if (!plaintext && !policy_seen(c, s))
         for (i = 0; i < s->pol.n_log; i++)
             if ((st = tlsp_strvec_push(&log, s->pol.log[i])) != TLSP_OK)
                 goto out;
@@ -461,10 +476,12 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
             s->word = TLSP_WORD_ANONYMOUS;
             if ((mask & TLSP_TLSLOG_SUMMARY) &&
                 (st = slog(&log, "Anonymous TLS connection established to %s: %s with cipher %s "
-                                 "(%d/%d bits)",
+                                 "(%d/%d bits)%s%s",
                            s->relay, s->smtp.protocol ? s->smtp.protocol : "?",
                            s->smtp.cipher ? s->smtp.cipher : "?", s->smtp.cipher_bits,
-                           s->smtp.cipher_alg_bits)) != TLSP_OK)
+                           s->smtp.cipher_alg_bits,
+                           s->smtp.details && *s->smtp.details ? " " : "",
+                           s->smtp.details ? s->smtp.details : "")) != TLSP_OK)
                 break;
             if (tlsp_level_must_match(s->pol.level))
                 st = set_fail(s, "4.7.5", NOT_VERIFIED);
@@ -481,6 +498,7 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
         s->vreq.cipher = s->smtp.cipher;
         s->vreq.cipher_bits = s->smtp.cipher_bits;
         s->vreq.cipher_alg_bits = s->smtp.cipher_alg_bits;
+        s->vreq.sig_params = s->smtp.details;
         st = tlsp_verify(&s->vreq, &s->ver, c->diag);
         s->have_ver = true;
         if (st != TLSP_OK)

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -125,6 +129,7 @@ tlsp_smtp_result_fini(struct tlsp_smtp_result *res)
     free(res->error);
     free(res->protocol);
     free(res->cipher);
+    free(res->details);
     tlsp_chain_free(res->chain);
     free_vec(res->transcript, res->n_transcript);
     free_vec(res->log, res->n_log);
@@ -518,7 +523,8 @@ stream_fail(struct sess *s, enum tlsp_smtp_stage stage, enum io r, const char *w
         break;
     case IO_TLS:
         tls_errors(s);
-        /* fall through: Postfix sees a broken stream */
+        /* Postfix sees a broken stream. */
+        /* fall through */
     case IO_OK:
     case IO_EOF:
         fail(s, stage, "lost connection with %s while %s", s->namaddr, where);
@@ -707,6 +713,89 @@ tls_setup(struct sess *s)
     return true;
 }
 
+/*
+ * curve_name - an EC key's curve as Postfix 3.7 on OpenSSL 3 logs it: the
+ *       group name OpenSSL gives ("prime256v1"; seen in the lab), into buf.
+ */
+static const char *
+curve_name(EVP_PKEY *pkey, char *buf, size_t size)
+{
+    size_t len = 0;
+
+    if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, buf, size, &len) ||
+        len == 0)
+        return NULL;
+    return buf;
+}
+
+/*
+ * details - what Postfix adds to its TLS 1.3 summary line
+ *       (tls_get_signature_params(), tls_log_summary()): "key-exchange
+ *       X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256".
+ *       Nothing below TLS 1.3.
+ */
+static char *
+details(SSL *ssl, bool *nomem)
+{
+    char kex[128] = "", sig[160] = "";
+    EVP_PKEY *tmp = NULL;
+    X509 *peer;
+    char *out;
+    int nid;
+
+    if (SSL_version(ssl) < TLS1_3_VERSION)
+        return NULL;
+    if (SSL_get_peer_tmp_key(ssl, &tmp) && tmp) {
+        int id = EVP_PKEY_get_id(tmp);
+
+        if (id == EVP_PKEY_DH) {
+            snprintf(kex, sizeof(kex), "key-exchange DHE (%d bits)", EVP_PKEY_get_bits(tmp));
+        } else if (id == EVP_PKEY_EC) {
+            char cbuf[80];
+            const char *curve = curve_name(tmp, cbuf, sizeof(cbuf));
+
+            snprintf(kex, sizeof(kex), curve ? "key-exchange ECDHE (%s)" : "key-exchange ECDHE",
+                     curve ? curve : "");
+        } else {
+            const char *name = OBJ_nid2sn(EVP_PKEY_type(id));
+
+            if (name)
+                snprintf(kex, sizeof(kex), "key-exchange %s", name);
+        }
+        EVP_PKEY_free(tmp);
+    }
+    if ((peer = SSL_get0_peer_certificate(ssl)) != NULL) {
+        EVP_PKEY *pk = X509_get0_pubkey(peer);
+        int type = pk ? EVP_PKEY_type(EVP_PKEY_get_id(pk)) : NID_undef;
+        const char *dgst = NULL;
+        size_t n = 0;
+
+        if (SSL_get_peer_signature_nid(ssl, &nid) && nid != NID_undef)
+            dgst = OBJ_nid2sn(nid);
+        if (type == EVP_PKEY_RSA) {
+            n = (size_t)snprintf(sig, sizeof(sig), "server-signature RSA-PSS (%d bits)",
+                                 EVP_PKEY_get_bits(pk));
+        } else if (type == EVP_PKEY_EC) {
+            char cbuf[80];
+            const char *curve = curve_name(pk, cbuf, sizeof(cbuf));
+
+            n = (size_t)snprintf(sig, sizeof(sig),
+                                 curve ? "server-signature ECDSA (%s)" : "server-signature ECDSA",
+                                 curve ? curve : "");
+        } else if (type != NID_undef && OBJ_nid2sn(type)) {
+            n = (size_t)snprintf(sig, sizeof(sig), "server-signature %s", OBJ_nid2sn(type));
+        }
+        if (n > 0 && n < sizeof(sig) && dgst)
+            snprintf(sig + n, sizeof(sig) - n, " server-digest %s", dgst);
+    }
+    if (!*kex && !*sig)
+        return NULL;
+    out = tlsp_aprintf("%s%s%s", kex, *kex && *sig ? " " : "", sig);
+    if (out == NULL)
+        *nomem = true;
+    return out;
+}
+
 /* capture - protocol, cipher and the peer's chain as sent. */
 static void
 capture(struct sess *s)
@@ -722,6 +811,7 @@ capture(struct sess *s)
             s->nomem = true;
         res->cipher_bits = SSL_CIPHER_get_bits(c, &res->cipher_alg_bits);
     }
+    res->details = details(s->ssl, &s->nomem);
     if (sk && sk_X509_num(sk) > 0) {
         size_t n = (size_t)sk_X509_num(sk), i;
         void *certs[TLSP_CHAIN_MAX_CERTS];
@@ -980,9 +1070,42 @@ numeric_addr(const char *a)
     return a && (inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1);
 }
 
+static enum tlsp_status session(const struct tlsp_smtp_request *req,
+                                struct tlsp_smtp_result *res, struct tlsp_diag *diag);
+
+/*
+ * OpenSSL writes to the socket with write(2), which raises SIGPIPE when the
+ * server has gone: block it in this thread for the session and take back a
+ * SIGPIPE the session caused, so the caller's disposition never sees it.
+ */
 enum tlsp_status
 tlsp_smtp_session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
                   struct tlsp_diag *diag)
+{
+    sigset_t pipe_set, old, pending;
+    bool was_pending;
+    enum tlsp_status st;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    sigemptyset(&pending);
+    was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    st = session(req, res, diag);
+    if (!was_pending) {
+        const struct timespec zero = {0, 0};
+
+        while (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1 &&
+               sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return st;
+}
+
+static enum tlsp_status
+session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
+        struct tlsp_diag *diag)
 {
     struct sess *s;
     enum tlsp_status st = TLSP_OK;

@@ -58,12 +58,12 @@ struct tlsp_dns_opts {
 
 /* One address to try, in Postfix's order. */
 struct tlsp_dns_addr {
-    char *host;   /* MX host name (or the next-hop host) as Postfix logs it */
-    char *addr;   /* printable address, e.g. "127.0.1.1", "2001:db8::1" */
-    int family;   /* AF_INET / AF_INET6 */
+    char *host;    /* MX host name (or the next-hop host) as Postfix logs it */
+    char *addr;    /* printable address, e.g. "127.0.1.1", "2001:db8::1" */
+    int family;    /* AF_INET / AF_INET6 */
     unsigned pref; /* MX preference; 0 when no MX */
-    bool from_mx; /* the host came from an MX record */
-    bool dnssec;  /* answers were DNSSEC-validated (AD bit) */
+    bool from_mx;  /* the host came from an MX record */
+    bool dnssec;   /* answers were DNSSEC-validated (AD bit) */
 };
 
 struct tlsp_dns_result {

@@ -17,7 +17,9 @@
  *          bytes on the wire (docs/smtp-limits.md). Failures of the server
  *          are not errors of the call: they are the result's stage and
  *          error text, in Postfix's words where Postfix has them.
- *          Nothing prints or exits; SIGPIPE is never raised (MSG_NOSIGNAL).
+ *          Nothing prints or exits. SIGPIPE is blocked in the calling
+ *          thread during the session and one it caused is taken back, so
+ *          the caller need not ignore it. Thread-safe: no shared state.
  * SEE ALSO Postfix smtp/smtp_connect.c, smtp/smtp_proto.c (smtp_helo(),
  *          smtp_start_tls()), smtp/smtp_chat.c, tls/tls_client.c;
  *          postconf(5) smtp_connect_timeout, smtp_helo_timeout,
@@ -45,22 +47,50 @@ extern "C" {
 #define TLSP_SMTP_REPLY_MAX_BYTES ((size_t)256 << 20) /* bytes per reply on the wire */
 #define TLSP_SMTP_TRANSCRIPT_MAX 200                 /* transcript lines kept */
 
-/* Where the session stopped. */
+/*
+ * Where the session stopped, and the error text (res->error) each stage
+ * carries. HOST[ADDR] is req->host (the address when NULL) and req->addr.
+ */
 enum tlsp_smtp_stage {
-    TLSP_SMTP_CONNECT,     /* connect failed or timed out */
-    TLSP_SMTP_GREETING,    /* banner missing, not 2xx, too long, timed out, lost */
-    TLSP_SMTP_EHLO,        /* EHLO/HELO refused or lost */
-    TLSP_SMTP_NO_STARTTLS, /* STARTTLS not offered (and TLS was wanted) */
-    TLSP_SMTP_STARTTLS,    /* STARTTLS answered non-2xx, or lost/timed out */
-    TLSP_SMTP_HANDSHAKE,   /* handshake failed (or could not start: bad ciphers/protocols) */
-    TLSP_SMTP_TLS_DONE,    /* handshake done; peer chain captured */
-    TLSP_SMTP_PLAINTEXT,   /* session done without TLS (try_tls false) */
+    TLSP_SMTP_CONNECT,     /* connect failed or timed out: "connect to HOST[ADDR]:PORT:
+                              Connection refused" / "...: Connection timed out"; wrapper
+                              mode below encrypt: "server unavailable or unable to receive
+                              mail" (no connection is made, as in Postfix) */
+    TLSP_SMTP_GREETING,    /* "lost connection with HOST[ADDR] while receiving the initial
+                              server greeting", "conversation with HOST[ADDR] timed out while
+                              ...", "host HOST[ADDR] refused to talk to me: REPLY" (not 2xx),
+                              or tlspolicy's reply limit ("reply from HOST[ADDR] has more than
+                              1000 lines while ...") */
+    TLSP_SMTP_EHLO,        /* the same texts "while performing the EHLO handshake" / "...
+                              HELO handshake"; "host HOST[ADDR] refused to talk to me: REPLY"
+                              for a 421 to EHLO or a refused HELO */
+    TLSP_SMTP_NO_STARTTLS, /* STARTTLS not offered (try_tls): "TLS is required, but was not
+                              offered by host HOST[ADDR]" (Postfix's text when TLS is
+                              required; at "may" Postfix goes on in plaintext) */
+    TLSP_SMTP_STARTTLS,    /* STARTTLS answered non-2xx: "TLS is required, but host HOST[ADDR]
+                              refused to start TLS: REPLY" (reply_code has the code: 5xx
+                              bounces in Postfix); or lost / timed out "while sending the
+                              STARTTLS command" / "while receiving the STARTTLS response" */
+    TLSP_SMTP_HANDSHAKE,   /* handshake failed: "SSL_connect error to HOST[ADDR]:PORT: -1"
+                              (then log has "warning: TLS library problem: ..."), "...: lost
+                              connection", "...: Connection timed out"; or could not start:
+                              "HOST[ADDR]:PORT: invalid cipher grade: ...", "HOST[ADDR]:PORT:
+                              Invalid TLS protocol list ...". Postfix's status reason is then
+                              "Cannot start TLS: handshake failure" */
+    TLSP_SMTP_TLS_DONE,    /* handshake done; protocol, cipher and chain captured. error is
+                              NULL, or says how the EHLO after TLS failed ("lost connection
+                              with HOST[ADDR] while performing the EHLO handshake") */
+    TLSP_SMTP_PLAINTEXT,   /* try_tls false: EHLO done, QUIT sent, no TLS; error NULL */
 };
 
 struct tlsp_smtp_request {
-    const struct tlsp_policy *pol; /* level, cipherlist, exclusions, protocols, servername */
-    struct tlsp_cf *cf;       /* smtp_helo_name, timeouts, smtp_tls_wrappermode ... */
-    const char *host;         /* MX host name (SNI "hostname", logs) */
+    const struct tlsp_policy *pol; /* level, cipherlist, exclusions, protocols, servername;
+                                      may be NULL when !try_tls and no wrapper mode */
+    struct tlsp_cf *cf;       /* smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout,
+                                 smtp_starttls_timeout, smtp_quit_timeout,
+                                 smtp_tls_wrappermode, tls_eecdh_auto_curves,
+                                 tls_<grade>_cipherlist (for the error text of a bad grade) */
+    const char *host;         /* MX host name (SNI "hostname", texts); NULL: the address */
     const char *addr;         /* numeric address to connect to (IPv4 or IPv6) */
     unsigned port;            /* TCP port, 1..65535 */
     const char *ehlo;         /* overrides smtp_helo_name, or NULL */
@@ -70,17 +100,26 @@ struct tlsp_smtp_request {
 
 struct tlsp_smtp_result {
     enum tlsp_smtp_stage stage;
-    char *greeting;           /* first banner line, bounded, or NULL */
-    bool starttls_offered;
+    char *greeting;           /* first banner line (at most TLSP_SMTP_LINE_MAX bytes,
+                                 non-printable bytes as '?'), or NULL */
+    bool starttls_offered;    /* STARTTLS in the EHLO reply text Postfix keeps */
     bool wrapper;             /* the session used wrapper mode (TLS at connect) */
-    int reply_code;           /* last reply code (e.g. 454 to STARTTLS); 0 if none */
-    char *reply;              /* last reply text as Postfix quotes it, bounded, or NULL */
-    char *error;              /* what went wrong, Postfix's words where it has them; NULL
-                                 when nothing went wrong (TLS_DONE, PLAINTEXT) */
+    int reply_code;           /* code of the last reply that decided the session (e.g. 454 to
+                                 STARTTLS, 250 to the EHLO after TLS; QUIT's is not kept);
+                                 0 if none */
+    char *reply;              /* that reply's text as Postfix quotes it (lines joined with
+                                 spaces, at most about 2 * TLSP_SMTP_LINE_MAX), or NULL */
+    char *error;              /* what went wrong, Postfix's words where it has them (see
+                                 enum tlsp_smtp_stage); NULL when nothing went wrong */
     char *protocol, *cipher;  /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
     int cipher_bits, cipher_alg_bits;
+    char *details;            /* what Postfix 3.7 appends to its TLS 1.3 summary line, e.g.
+                                 "key-exchange X25519 server-signature RSA-PSS (2048 bits)
+                                 server-digest SHA256"; NULL below TLS 1.3 (Postfix adds
+                                 nothing there) */
     struct tlsp_chain *chain; /* the peer's chain as sent (leaf first), or NULL (anonymous) */
-    char **transcript;        /* "> EHLO x", "< 250-..." lines, bounded */
+    char **transcript;        /* "> EHLO x", "< 250-..." lines, at most
+                                 TLSP_SMTP_TRANSCRIPT_MAX */
     size_t n_transcript;
     char **log;               /* lines Postfix would log for this session besides the
                                  status line, in order: "SSL_connect error to ...",

@@ -316,14 +316,20 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const char *d
 
     snprintf(title, sizeof(title), "tlspolicy check %s", destination);
     cli_header(fp, title, o, cf);
-    tlsp_time_text(at, when, sizeof(when));
-    fprintf(fp, "Checked at: %s\n", when);
     if (r->no_smtp) {
         print_connection(fp, r);
         fprintf(fp, "\nThe mail is not delivered over SMTP or LMTP: no server is contacted.\n"
-                    "\nVerdict: Postfix delivers without TLS to a server (exit 0)\n");
+                    "\nFate: Postfix delivers the mail with transport %s, without a TLS policy "
+                    "(exit %d)\n",
+                r->rt.hop.transport ? r->rt.hop.transport : "?", rc);
+        if (diag->n_msgs > 0) {
+            fprintf(fp, "\nNotes and warnings\n");
+            cli_print_diag(fp, diag, "  ");
+        }
         return;
     }
+    tlsp_time_text(at, when, sizeof(when));
+    fprintf(fp, "Checked at: %s\n", when);
     print_connection(fp, r);
     for (i = 0; i < r->n_servers; i++)
         print_server(fp, r, i);

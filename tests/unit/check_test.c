@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include <tlspolicy/check.h>
+#include <tlspolicy/policy.h>
+
+#include "testutil.h"
 
 #define NOT_VERIFIED "Server certificate not verified"
 #define HANDSHAKE "Cannot start TLS: handshake failure"
@@ -286,6 +289,94 @@ test_reply_dsn(void **state)
                             rows[i].want);
 }
 
+/* verify's summary line: placeholders offline, the handshake's values live
+ * (the line of examples/founding-case/maillog-postfix37-lab.log, with the
+ * lab chain of examples/founding-case/pki). */
+static void
+test_verify_summary_line(void **state)
+{
+    static const char *const overrides[] = {
+        "smtp_tls_policy_maps=texthash:" TLSP_SOURCE_DIR "/examples/founding-case/tls_policy",
+        "smtp_tls_CAfile=" TLSP_SOURCE_DIR "/examples/founding-case/pki/root.pem",
+        "smtp_tls_CApath=",
+        "smtp_tls_loglevel=1",
+    };
+    struct tlsp_cf *cf = NULL, *view = NULL;
+    struct tlsp_policy pol;
+    struct tlsp_policy_request preq;
+    struct tlsp_chain *chain = NULL;
+    struct tlsp_verify_request vreq;
+    struct tlsp_verify_result v;
+    struct tlsp_diag d;
+    size_t i;
+    const char *want_live = "Untrusted TLS connection established to "
+                            "in1-smtp.messagingengine.com[127.0.0.2]:25: TLSv1.3 with cipher "
+                            "TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 "
+                            "server-signature RSA-PSS (2048 bits) server-digest SHA256";
+    const char *want_offline = "Untrusted TLS connection established to "
+                               "in1-smtp.messagingengine.com[ADDR]:25: PROTOCOL with cipher "
+                               "CIPHER (BITS/BITS bits)";
+
+    (void)state;
+    tlsp_diag_init(&d);
+    assert_int_equal(tlsp_cf_load(TLSP_SOURCE_DIR "/examples/founding-case", NULL, &cf, &d),
+                     TLSP_OK);
+    for (i = 0; i < sizeof(overrides) / sizeof(overrides[0]); i++)
+        assert_int_equal(tlsp_cf_override(cf, overrides[i], &d), TLSP_OK);
+    assert_int_equal(tlsp_cf_service_view(cf, "smtp", &view, &d), TLSP_OK);
+    memset(&preq, 0, sizeof(preq));
+    preq.dest = "fastmail.fm";
+    preq.host = "in1-smtp.messagingengine.com";
+    preq.service = "smtp";
+    assert_int_equal(tlsp_policy_resolve(view, &preq, &pol, &d), TLSP_OK);
+    assert_int_equal(tlsp_chain_load(TLSP_SOURCE_DIR "/examples/founding-case/pki/fastmail.chain.pem",
+                                     &chain, &d),
+                     TLSP_OK);
+    memset(&vreq, 0, sizeof(vreq));
+    vreq.cf = view;
+    vreq.pol = &pol;
+    vreq.chain = chain;
+    vreq.at = 1795910400; /* 2026-11-29 */
+
+    assert_int_equal(tlsp_verify(&vreq, &v, &d), TLSP_OK);
+    assert_true(v.n_log >= 2);
+    assert_string_equal(v.log[v.n_log - 1], want_offline);
+    tlsp_verify_fini(&v);
+
+    vreq.addr = "127.0.0.2";
+    vreq.protocol = "TLSv1.3";
+    vreq.cipher = "TLS_AES_256_GCM_SHA384";
+    vreq.cipher_bits = 256;
+    vreq.cipher_alg_bits = 256;
+    vreq.sig_params = "key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest "
+                      "SHA256";
+    assert_int_equal(tlsp_verify(&vreq, &v, &d), TLSP_OK);
+    assert_string_equal(v.log[v.n_log - 2], "server certificate verification failed for "
+                                            "in1-smtp.messagingengine.com[127.0.0.2]:25: "
+                                            "num=62:hostname mismatch");
+    assert_string_equal(v.log[v.n_log - 1], want_live);
+    assert_false(v.deliver);
+    assert_string_equal(v.reason, "Server certificate not verified");
+    tlsp_verify_fini(&v);
+
+    /* TLS 1.2: nothing after the bits. */
+    vreq.protocol = "TLSv1.2";
+    vreq.cipher = "ECDHE-RSA-AES256-GCM-SHA384";
+    vreq.sig_params = NULL;
+    assert_int_equal(tlsp_verify(&vreq, &v, &d), TLSP_OK);
+    assert_string_equal(v.log[v.n_log - 1], "Untrusted TLS connection established to "
+                                            "in1-smtp.messagingengine.com[127.0.0.2]:25: TLSv1.2 "
+                                            "with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 "
+                                            "bits)");
+    tlsp_verify_fini(&v);
+
+    tlsp_chain_free(chain);
+    tlsp_policy_fini(&pol);
+    tlsp_cf_free(view);
+    tlsp_cf_free(cf);
+    tlsp_diag_fini(&d);
+}
+
 int
 main(void)
 {
@@ -302,6 +393,7 @@ main(void)
         cmocka_unit_test(test_nothing_tried),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_reply_dsn),
+        cmocka_unit_test(test_verify_summary_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
