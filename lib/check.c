@@ -203,6 +203,9 @@ struct ctx {
     bool lmtp;
     const char *service;
     bool engine_logged;
+    bool engine_pending;        /* the engine's lines are still to be logged */
+    bool engine_ok;
+    struct tlsp_verify_result eng; /* tls_client_init() */
     long long min_backoff_s;
 };
 
@@ -269,6 +272,24 @@ add_verify_log(struct ctx *c, struct tlsp_strvec *log, const struct tlsp_verify_
     return st;
 }
 
+bool
+tlsp_check_note_logged(const char *note)
+{
+    return note && strncmp(note, "tlspolicy:", 10) != 0;
+}
+
+/* first_of_dest - no earlier attempt belongs to the same next hop. */
+static bool
+first_of_dest(const struct ctx *c, const struct tlsp_check_server *s)
+{
+    const struct tlsp_check_server *p;
+
+    for (p = c->res->servers; p < s; p++)
+        if (strcmp(p->dest, s->dest) == 0)
+            return false;
+    return true;
+}
+
 /* policy_seen - an earlier attempt looked up the same next hop, host and port. */
 static bool
 policy_seen(const struct ctx *c, const struct tlsp_check_server *s)
@@ -295,8 +316,7 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     struct tlsp_policy_request preq;
     struct tlsp_smtp_request sreq;
     struct tlsp_strvec log;
-    struct tlsp_verify_result eng;
-    bool wrapper = false, try_tls, engine_ok = true;
+    bool wrapper = false, try_tls, engine_ok;
     enum tlsp_status st;
     unsigned mask;
     char *na = NULL, what[512];
@@ -304,7 +324,6 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
 
     *retry_plain_out = false;
     tlsp_strvec_init(&log);
-    memset(&eng, 0, sizeof(eng));
     if ((s->relay = tlsp_aprintf("%s[%s]:%u", s->host, s->addr, s->port)) == NULL ||
         (na = namaddr(s)) == NULL) {
         st = TLSP_NOMEM;
@@ -332,17 +351,29 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     }
     mask = log_mask(view, &s->pol);
 
-    /* smtp(8) starts its TLS engine once, before the first policy lookup. */
-    if (!plaintext && s->pol.level > TLSP_LEVEL_NONE) {
-        if ((st = tlsp_verify_engine(view, &s->pol, &eng, c->diag)) != TLSP_OK)
-            goto out;
-        engine_ok = eng.engine_ok;
-        if (!c->engine_logged) {
-            for (i = 0; i < eng.n_log && st == TLSP_OK; i++)
-                st = tlsp_strvec_push(&log, eng.log[i]);
-            c->engine_logged = true;
-            if (st != TLSP_OK)
+    /* smtp(8) starts its TLS engine once, at start-up, before any policy lookup. */
+    if (c->engine_pending) {
+        for (i = 0; i < c->eng.n_log; i++)
+            if ((st = tlsp_strvec_push(&log, c->eng.log[i])) != TLSP_OK)
                 goto out;
+        c->engine_pending = false;
+        c->engine_logged = true;
+    }
+    engine_ok = c->engine_ok;
+    /* What the address lookup of this next hop logged, before its first attempt. */
+    if (!plaintext && first_of_dest(c, s)) {
+        size_t k;
+
+        for (k = 0; k < c->res->n_dns; k++) {
+            const struct tlsp_dns_result *d = &c->res->dns[k];
+
+            if (strcmp(c->res->dns_dests[k], s->dest) != 0)
+                continue;
+            for (i = 0; i < d->n_notes; i++)
+                if (tlsp_check_note_logged(d->notes[i]) &&
+                    (st = tlsp_strvec_push(&log, d->notes[i])) != TLSP_OK)
+                    goto out;
+            break;
         }
     }
     /* smtp(8) caches each policy by next hop, host and port: the lookup's
@@ -402,6 +433,22 @@ attempt(struct ctx *c, struct tlsp_check_server *s, bool plaintext, bool *retry_
     if (st != TLSP_OK)
         goto out;
 
+    /* A handshake that fails is set up and logged as one that succeeds, up to
+     * the failure (tls_client_start()); verify logs these lines otherwise. */
+    if (s->smtp.stage == TLSP_SMTP_HANDSHAKE && (mask & TLSP_TLSLOG_VERBOSE)) {
+        if ((st = slog(&log, "setting up TLS connection to %s", s->relay)) != TLSP_OK)
+            goto out;
+        if (s->pol.cipherlist &&
+            (st = slog(&log, "%s: TLS cipher list \"%s\"", s->relay, s->pol.cipherlist)) !=
+                TLSP_OK)
+            goto out;
+        if (s->pol.cipherlist && s->pol.servername.value && *s->pol.servername.value &&
+            (st = slog(&log, "%s: SNI hostname: %s", s->relay,
+                       strcasecmp(s->pol.servername.value, "hostname") == 0
+                           ? s->host
+                           : s->pol.servername.value)) != TLSP_OK)
+            goto out;
+    }
     for (i = 0; i < s->smtp.n_log; i++)
         if ((st = tlsp_strvec_push(&log, s->smtp.log[i])) != TLSP_OK)
             goto out;
@@ -528,7 +575,6 @@ done:
     log.v = NULL;
     log.n = log.cap = 0;
 out:
-    tlsp_verify_fini(&eng);
     tlsp_strvec_fini(&log);
     free(na);
     return st;
@@ -563,24 +609,41 @@ server_init(struct tlsp_check_server *s, const char *dest, const struct tlsp_dns
     return TLSP_OK;
 }
 
+/*
+ * outcomes_of - the fate's input: one outcome per attempt, then one for each
+ * next hop after the last one with addresses whose lookup failed (Postfix
+ * takes its reason and no earlier server is the final one). *n_pseudo counts
+ * those.
+ */
 static enum tlsp_status
-outcomes_of(const struct tlsp_check_result *res, struct tlsp_outcome **out)
+outcomes_of(const struct tlsp_check_result *res, struct tlsp_outcome **out, size_t *n_pseudo)
 {
     struct tlsp_outcome *o;
-    size_t i;
+    size_t i, k, last = 0, n = res->n_servers;
+    bool any = false;
 
     *out = NULL;
-    if (res->n_servers == 0)
+    *n_pseudo = 0;
+    for (k = 0; k < res->n_dns; k++)
+        if (res->dns[k].n_addrs > 0) {
+            last = k;
+            any = true;
+        }
+    if (any)
+        for (k = last + 1; k < res->n_dns; k++)
+            if (res->dns[k].failed)
+                (*n_pseudo)++;
+    if (n + *n_pseudo == 0)
         return TLSP_OK;
-    if ((o = calloc(res->n_servers, sizeof(*o))) == NULL)
+    if ((o = calloc(n + *n_pseudo, sizeof(*o))) == NULL)
         return TLSP_NOMEM;
-    for (i = 0; i < res->n_servers; i++) {
+    for (i = 0; i < n; i++) {
         const struct tlsp_check_server *s = &res->servers[i];
 
         o[i].relay = s->relay;
         o[i].dsn = s->dsn;
         o[i].reason = s->reason;
-        o[i].retry_plain = i + 1 < res->n_servers && res->servers[i + 1].plaintext_retry;
+        o[i].retry_plain = i + 1 < n && res->servers[i + 1].plaintext_retry;
         if (s->deliver)
             o[i].kind = TLSP_OUTCOME_DELIVER;
         else if (s->skipped)
@@ -590,11 +653,19 @@ outcomes_of(const struct tlsp_check_result *res, struct tlsp_outcome **out)
         else
             o[i].kind = TLSP_OUTCOME_FAIL;
     }
+    if (any)
+        for (k = last + 1; k < res->n_dns; k++)
+            if (res->dns[k].failed) {
+                o[i].kind = TLSP_OUTCOME_SKIPPED;
+                o[i].dsn = res->dns[k].dsn;
+                o[i].reason = res->dns[k].reason;
+                i++;
+            }
     *out = o;
     return TLSP_OK;
 }
 
-/* The first DNS failure, for the fate when nothing was tried. */
+/* The last DNS failure, for the fate when nothing was tried. */
 static void
 dns_why(const struct tlsp_check_result *res, const char **dsn, const char **reason)
 {
@@ -614,16 +685,49 @@ compute_fate(struct tlsp_check_result *res, const char *rcpt)
     struct tlsp_outcome *o;
     const char *dsn, *reason;
     enum tlsp_status st;
+    size_t n_pseudo;
 
     tlsp_fate_fini(&res->fate);
     res->have_fate = false;
-    if ((st = outcomes_of(res, &o)) != TLSP_OK)
+    if ((st = outcomes_of(res, &o, &n_pseudo)) != TLSP_OK)
         return st;
     dns_why(res, &dsn, &reason);
-    st = tlsp_check_fate(o, res->n_servers, res->n_total, dsn, reason, rcpt, &res->fate);
+    st = tlsp_check_fate(o, res->n_servers + n_pseudo, res->n_total + n_pseudo, dsn, reason, rcpt,
+                         &res->fate);
     free(o);
     res->have_fate = st == TLSP_OK;
     return st;
+}
+
+/*
+ * fallback_problem - smtp_connect_inet()'s last rule: when nothing decided and
+ * the last reason is permanent while the last next hop tried is a fallback
+ * relay, Postfix warns of a configuration problem and defers with 4.3.5.
+ */
+static enum tlsp_status
+fallback_problem(struct tlsp_check_result *res)
+{
+    struct tlsp_fate *f = &res->fate;
+    const char *prefix = res->have_pol && res->pol.prefix ? res->pol.prefix : "smtp";
+    char *line, *to;
+
+    if (!res->have_fate || f->decided_by < f->n_lines || f->status != TLSP_FATE_BOUNCED ||
+        res->rt.hop.n_fallback == 0 || res->n_dns != res->rt.hop.n_dests)
+        return TLSP_OK;
+    f->status = TLSP_FATE_DEFERRED;
+    if (tlsp_set_str(&f->dsn, "4.3.5") != TLSP_OK)
+        return TLSP_NOMEM;
+    to = res->rt.recipient ? tlsp_aprintf("to=<%s>, ", res->rt.recipient) : tlsp_strdup("");
+    line = to ? tlsp_aprintf("QUEUEID: %srelay=%s, dsn=%s, status=deferred (%s)", to, f->relay,
+                             f->dsn, f->reason ? f->reason : "")
+              : NULL;
+    free(to);
+    if (line == NULL)
+        return TLSP_NOMEM;
+    free(f->status_line);
+    f->status_line = line;
+    res->config_warning = tlsp_aprintf("warning: %s_fallback_relay configuration problem", prefix);
+    return res->config_warning ? TLSP_OK : TLSP_NOMEM;
 }
 
 static bool
@@ -705,6 +809,10 @@ mx_note(struct tlsp_check_result *res)
     free(missing);
     return st;
 }
+
+static enum tlsp_status attempts(struct ctx *c);
+static enum tlsp_status session_why(struct tlsp_check_result *res);
+static enum tlsp_status fallback_problem(struct tlsp_check_result *res);
 
 enum tlsp_status
 tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
@@ -805,11 +913,35 @@ tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
     }
     res->n_total = res->n_servers;
 
+    /* pre_init(): the TLS engine starts when TLS is configured at all. */
+    if (res->have_pol &&
+        (res->pol.global_level > TLSP_LEVEL_NONE || res->pol.maps_param != NULL)) {
+        st = tlsp_verify_engine(res->view, &res->pol, &c.eng, diag);
+        if (st == TLSP_OK) {
+            c.engine_ok = c.eng.engine_ok;
+            c.engine_pending = true;
+            st = attempts(&c);
+        }
+        tlsp_verify_fini(&c.eng);
+        return st;
+    }
+    return attempts(&c);
+}
+
+/* attempts - one attempt per address until the fate is decided; the explanation. */
+static enum tlsp_status
+attempts(struct ctx *c)
+{
+    struct tlsp_check_result *res = c->res;
+    struct tlsp_diag *diag = c->diag;
+    enum tlsp_status st;
+    size_t i;
+
     /* One attempt per address until the fate is decided. */
     for (i = 0; i < res->n_servers; i++) {
         bool retry = false;
 
-        if ((st = attempt(&c, &res->servers[i], res->servers[i].plaintext_retry, &retry)) !=
+        if ((st = attempt(c, &res->servers[i], res->servers[i].plaintext_retry, &retry)) !=
             TLSP_OK)
             return st;
         if (retry) {
@@ -856,7 +988,8 @@ tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
             }
         }
     }
-    if ((st = compute_fate(res, res->rt.recipient)) != TLSP_OK)
+    if ((st = compute_fate(res, res->rt.recipient)) != TLSP_OK ||
+        (st = fallback_problem(res)) != TLSP_OK || (st = session_why(res)) != TLSP_OK)
         return st;
 
     /* Explain the first server whose certificate did not verify. */
@@ -881,6 +1014,101 @@ tlsp_check(const struct tlsp_check_request *req, struct tlsp_check_result *res,
             return st;
     }
     return TLSP_OK;
+}
+
+static enum tlsp_status
+add_why(struct tlsp_check_result *res, char *text)
+{
+    char **grown;
+    size_t i;
+
+    if (text == NULL)
+        return TLSP_NOMEM;
+    for (i = 0; i < res->n_session_why; i++)
+        if (strcmp(res->session_why[i], text) == 0) {
+            free(text);
+            return TLSP_OK;
+        }
+    if ((grown = realloc(res->session_why, (res->n_session_why + 2) * sizeof(*grown))) == NULL) {
+        free(text);
+        return TLSP_NOMEM;
+    }
+    res->session_why = grown;
+    grown[res->n_session_why++] = text;
+    grown[res->n_session_why] = NULL;
+    return TLSP_OK;
+}
+
+/* session_why - a sentence for each failure that is not about a certificate. */
+static enum tlsp_status
+session_why(struct tlsp_check_result *res)
+{
+    enum tlsp_status st = TLSP_OK;
+    size_t i;
+
+    for (i = 0; i < res->n_servers && st == TLSP_OK; i++) {
+        const struct tlsp_check_server *s = &res->servers[i];
+        const char *lev = s->have_pol ? tlsp_level_name(s->pol.level) : "?";
+
+        if (s->deliver || s->have_ver)
+            continue;
+        if (s->skipped && s->dsn) {
+            st = add_why(res, tlsp_aprintf("The TLS policy for %s with server %s is invalid (%s): "
+                                           "Postfix does not connect; \"tlspolicy policy %s\" "
+                                           "shows why.",
+                                           s->dest, s->host, s->reason ? s->reason : "", s->dest));
+            continue;
+        }
+        if (s->skipped) {
+            st = add_why(res, tlsp_aprintf("smtp_tls_wrappermode is set and the level for %s is "
+                                           "%s, below encrypt: Postfix skips the server.",
+                                           s->host, lev));
+            continue;
+        }
+        if (!s->have_smtp || s->reason == NULL)
+            continue;
+        switch (s->smtp.stage) {
+        case TLSP_SMTP_CONNECT:
+        case TLSP_SMTP_GREETING:
+        case TLSP_SMTP_EHLO:
+            st = add_why(res, tlsp_aprintf("%s: %s. This is not about TLS: Postfix cannot talk to "
+                                           "the server at all.",
+                                           s->relay, s->reason));
+            break;
+        case TLSP_SMTP_NO_STARTTLS:
+            st = add_why(res, tlsp_aprintf("%s does not offer STARTTLS, and at %s Postfix "
+                                           "requires TLS. Only \"may\" (or \"none\") would "
+                                           "deliver, in plaintext.",
+                                           s->relay, lev));
+            break;
+        case TLSP_SMTP_STARTTLS:
+            st = add_why(res, tlsp_aprintf("%s offers STARTTLS but refused it (%s): at %s Postfix "
+                                           "%s; at \"may\" it would go on in plaintext.",
+                                           s->relay, s->smtp.reply ? s->smtp.reply : s->reason,
+                                           lev,
+                                           s->dsn && s->dsn[0] == '5' ? "bounces the mail"
+                                                                       : "defers"));
+            break;
+        case TLSP_SMTP_HANDSHAKE:
+            st = add_why(res, tlsp_aprintf("The TLS handshake with %s failed (see the SSL_connect "
+                                           "line): the protocols (%s) or ciphers (%s grade) this "
+                                           "level allows and the server's do not meet, or the "
+                                           "server broke off.",
+                                           s->relay,
+                                           s->pol.protocols_text ? s->pol.protocols_text : "?",
+                                           s->pol.ciphers.value ? s->pol.ciphers.value : "?"));
+            break;
+        case TLSP_SMTP_PLAINTEXT:
+        case TLSP_SMTP_TLS_DONE:
+            if (s->reason && strcmp(s->reason, ENGINE_UNAVAILABLE) == 0)
+                st = add_why(res, tlsp_aprintf("Postfix's TLS engine did not start (see the "
+                                               "\"cannot load\" or \"disabling TLS\" lines): "
+                                               "at %s every server is deferred after EHLO.",
+                                               lev));
+            break;
+        }
+    }
+    return st;
 }
 
 static void
@@ -926,6 +1154,8 @@ tlsp_check_fini(struct tlsp_check_result *res)
     tlsp_explain_fini(&res->ex);
     free_strings(res->mx_hosts, res->n_mx_hosts);
     free(res->mx_suffix_note);
+    free(res->config_warning);
+    free_strings(res->session_why, res->n_session_why);
     if (res->have_pol)
         tlsp_policy_fini(&res->pol);
     tlsp_cf_free(res->view);

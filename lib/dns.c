@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cf_host.h"
 #include "hostname.h"
 #include "idna.h"
 #include "util/str.h"
@@ -107,7 +108,14 @@ struct ctx {
     bool sec_available, sec_probed;
     const char *dnssec_probe;
     uint64_t rng;
-    bool seeded; /* opts->seeded: reproducible order */
+    bool seeded;      /* opts->seeded: reproducible order */
+    bool loop_detect; /* smtp(8) to port 25: SMTP_MISC_FLAG_LOOP_DETECT */
+    bool self_loaded;
+    struct self_addr {
+        int type; /* ns_t_a or ns_t_aaaa */
+        unsigned char addr[16];
+    } * self;
+    size_t n_self;
     unsigned char *buf;
     enum tlsp_status err; /* our own failure (NOMEM, CONFIG), sticky */
 };
@@ -622,7 +630,10 @@ get_answer(struct ctx *c, const char *orig_name, int len, int type, bool ad, str
             goto corrupt_retry;
         if (ns_rr_class(rr) != ns_c_in)
             goto corrupt_retry;
-        if (!valid_rr_name(ns_rr_name(rr))) {
+        /* a root query (the dnssec_probe "ns:.") may have the root as owner */
+        if (!(strcmp(orig_name, ".") == 0 &&
+              (ns_rr_name(rr)[0] == 0 || strcmp(ns_rr_name(rr), ".") == 0)) &&
+            !valid_rr_name(ns_rr_name(rr))) {
             rrlist_fini(out);
             return PD_INVAL;
         }
@@ -812,6 +823,23 @@ lookup_v(struct ctx *c, const char *name, unsigned long flags, struct rrlist *ou
             snprintf(why->reason, sizeof(why->reason), "%s", hpref_text);
     }
     return status;
+}
+
+/* name_mask() words, separated by comma and white space */
+static char *
+next_word(char **p)
+{
+    char *s = *p, *w;
+
+    s += strspn(s, ", \t\r\n");
+    if (*s == 0)
+        return NULL;
+    w = s;
+    s += strcspn(s, ", \t\r\n");
+    if (*s)
+        *s++ = 0;
+    *p = s;
+    return w;
 }
 
 /* --- smtp_addr.c ----------------------------------------------------- */
@@ -1066,6 +1094,117 @@ ascii_name(struct ctx *c, const char *name, char **tofree)
     return name;
 }
 
+/* add one address to the list of this host's own addresses */
+static void
+self_push(struct ctx *c, int family, const void *addr)
+{
+    struct self_addr *nv = realloc(c->self, (c->n_self + 1) * sizeof(*nv));
+
+    if (nv == NULL) {
+        c->err = TLSP_NOMEM;
+        return;
+    }
+    c->self = nv;
+    memset(&nv[c->n_self], 0, sizeof(nv[0]));
+    nv[c->n_self].type = family == AF_INET6 ? ns_t_aaaa : ns_t_a;
+    memcpy(nv[c->n_self].addr, addr, family == AF_INET6 ? 16 : 4);
+    c->n_self++;
+}
+
+/*
+ * load_self - the addresses Postfix calls its own: inet_interfaces
+ *       (own_inet_addr_list(): every interface address for "all", the
+ *       loopback ones for "loopback-only", else the listed ones) and
+ *       proxy_interfaces (proxy_inet_addr_list()).
+ */
+static void
+load_self(struct ctx *c)
+{
+    const char *protocols, *interfaces, *proxy;
+    char *nets = NULL, *fatal = NULL, *copy, *p, *w;
+    enum tlsp_status st;
+
+    c->self_loaded = true;
+    if (tlsp_cf_get(c->cf, "inet_protocols", &protocols, c->diag) != TLSP_OK ||
+        tlsp_cf_get(c->cf, "inet_interfaces", &interfaces, c->diag) != TLSP_OK ||
+        tlsp_cf_get(c->cf, "proxy_interfaces", &proxy, c->diag) != TLSP_OK) {
+        c->err = TLSP_CONFIG;
+        return;
+    }
+    /* mynetworks_style = host lists exactly the own addresses, ADDR/32 and [ADDR]/128 */
+    st = tlsp_cf_mynetworks(protocols, "host", interfaces, &nets, &fatal);
+    if (st != TLSP_OK) {
+        if (fatal != NULL)
+            (void)tlsp_diag_add(c->diag, TLSP_SEV_FATAL, NULL, 0, "%s", fatal);
+        free(fatal);
+        free(nets);
+        c->err = st;
+        return;
+    }
+    p = nets;
+    while ((w = next_word(&p)) != NULL) {
+        unsigned char a[16];
+        char *slash = strchr(w, '/');
+        if (slash)
+            *slash = 0;
+        if (*w == '[') {
+            w++;
+            w[strcspn(w, "]")] = 0;
+        }
+        if (inet_pton(AF_INET, w, a) == 1)
+            self_push(c, AF_INET, a);
+        else if (inet_pton(AF_INET6, w, a) == 1)
+            self_push(c, AF_INET6, a);
+    }
+    free(nets);
+    if ((copy = tlsp_strdup(proxy)) == NULL) {
+        c->err = TLSP_NOMEM;
+        return;
+    }
+    p = copy;
+    while ((w = next_word(&p)) != NULL) {
+        struct addrinfo hints = {0}, *res0 = NULL;
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(w, NULL, &hints, &res0) != 0) {
+            add_note(c, "tlspolicy: proxy_interfaces: cannot look up %s", w);
+            continue;
+        }
+        for (struct addrinfo *ai = res0; ai != NULL; ai = ai->ai_next) {
+            if (!family_enabled(c, ai->ai_family))
+                continue;
+            if (ai->ai_family == AF_INET6)
+                self_push(c, AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+            else
+                self_push(c, AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
+        }
+        freeaddrinfo(res0);
+    }
+    free(copy);
+}
+
+/* Postfix smtp_find_self(): the first record that is one of our addresses */
+static const struct rr *
+find_self(struct ctx *c, const struct rrlist *l)
+{
+    if (!c->self_loaded)
+        load_self(c);
+    for (size_t i = 0; i < l->n; i++)
+        for (size_t j = 0; j < c->n_self; j++)
+            if (c->self[j].type == l->v[i].type &&
+                memcmp(c->self[j].addr, l->v[i].addr, l->v[i].type == ns_t_a ? 4 : 16) == 0)
+                return &l->v[i];
+    return NULL;
+}
+
+static void
+rrlist_truncate(struct rrlist *l, size_t n)
+{
+    for (size_t i = n; i < l->n; i++)
+        rr_fini(&l->v[i]);
+    if (n < l->n)
+        l->n = n;
+}
+
 /* Postfix smtp_host_addr() */
 static void
 host_addr(struct ctx *c, struct rrlist *list, const char *host, struct why *why)
@@ -1076,6 +1215,13 @@ host_addr(struct ctx *c, struct rrlist *list, const char *host, struct why *why)
 
     why_reset(why);
     addr_one(c, list, ahost, res_opt, 0, why);
+    if (list->n > 0 && c->loop_detect && find_self(c, list) != NULL) {
+        rrlist_truncate(list, 0);
+        why_status(why, "5.4.6");
+        why_text(why, "mail for %s loops back to myself", host);
+        free(ahost_buf);
+        return;
+    }
     if (list->n > 1) {
         order_rrs(c, list, c->families[1] != 0);
         if (c->mxaddr_limit > 0 && c->balance)
@@ -1144,6 +1290,28 @@ domain_addr(struct ctx *c, struct rrlist *list, const char *name, struct why *wh
             add_note(c, "warning: no MX host for %s has a valid address record", name);
             break;
         }
+        /* Only MX hosts better than this host itself (smtp_truncate_self()). */
+        if (c->loop_detect) {
+            const struct rr *self = find_self(c, list);
+            if (self != NULL) {
+                unsigned best_pref = mx.v[0].pref, best_found = list->v[0].pref;
+                unsigned self_pref = self->pref;
+                size_t k = 0;
+                while (k < list->n && list->v[k].pref != self_pref)
+                    k++;
+                rrlist_truncate(list, k);
+                if (list->n == 0) {
+                    if (best_pref != best_found) {
+                        why_status(why, "4.4.4");
+                        why_text(why, "unable to find primary relay for %s", name);
+                    } else {
+                        why_status(why, "5.4.6");
+                        why_text(why, "mail for %s loops back to myself", name);
+                    }
+                    break;
+                }
+            }
+        }
         if (list->n > 1) {
             order_rrs(c, list, true);
             if (c->mxaddr_limit > 0 && c->balance)
@@ -1186,23 +1354,6 @@ param_bool(struct ctx *c, const char *suffix, bool *value)
 
     param_name(c, suffix, name, sizeof(name));
     return tlsp_cf_get_bool(c->cf, name, value, c->diag);
-}
-
-/* name_mask() words, separated by comma and white space */
-static char *
-next_word(char **p)
-{
-    char *s = *p, *w;
-
-    s += strspn(s, ", \t\r\n");
-    if (*s == 0)
-        return NULL;
-    w = s;
-    s += strcspn(s, ", \t\r\n");
-    if (*s)
-        *s++ = 0;
-    *p = s;
-    return w;
 }
 
 static enum tlsp_status
@@ -1428,6 +1579,7 @@ tlsp_dns_resolve(struct tlsp_cf *cf, const struct tlsp_policy *pol,
     c->res = res;
     c->prefix = (pol->prefix != NULL && strcmp(pol->prefix, "lmtp") == 0) ? "lmtp" : "smtp";
     c->smtp_mode = strcmp(c->prefix, "smtp") == 0;
+    c->loop_detect = c->smtp_mode && pol->port == 25;
     c->seeded = opts != NULL && opts->seeded;
     c->rng = rng_seed(c->seeded, opts != NULL ? opts->seed : 0);
     why_reset(&why);
@@ -1472,6 +1624,7 @@ tlsp_dns_resolve(struct tlsp_cf *cf, const struct tlsp_policy *pol,
 
 out:
     rrlist_fini(&list);
+    free(c->self);
     if (c->rs_init)
         res_nclose(&c->rs);
     free(c->buf);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,16 +65,18 @@ struct sess {
     const struct tlsp_smtp_request *req;
     struct tlsp_smtp_result *res;
     struct tlsp_diag *diag;
-    char *namaddr;     /* HOST[ADDR] */
-    char *namaddrport; /* HOST[ADDR]:PORT */
+    char *namaddr;                              /* HOST[ADDR] */
+    char *namaddrport;                          /* HOST[ADDR]:PORT */
     long t_connect, t_helo, t_starttls, t_quit; /* seconds */
     const char *helo_name;
     bool wrapper;
+    bool lmtp;             /* the policy is lmtp(8)'s: lmtp_* parameters, LHLO */
+    bool discard_starttls; /* smtp_discard_ehlo_keywords names STARTTLS */
     int fd;
     SSL_CTX *ctx;
     SSL *ssl;
     struct timespec deadline;
-    int io_errno;          /* errno of the last failed socket call */
+    int io_errno; /* errno of the last failed socket call */
     unsigned char buf[IOBUF_SIZE];
     size_t off, len;
     /* The reply being read. */
@@ -155,8 +158,7 @@ push(char ***v, size_t *n, char *s)
     return true;
 }
 
-static void note_transcript(struct sess *s, char dir, const char *text)
-    __attribute__((nonnull));
+static void note_transcript(struct sess *s, char dir, const char *text) __attribute__((nonnull));
 
 static void
 note_transcript(struct sess *s, char dir, const char *text)
@@ -454,12 +456,11 @@ read_reply(struct sess *s, int *code, bool is_greeting)
             s->text_len += len;
         } else if (!warned) {
             /* smtp_chat_resp() stops storing and warns once. */
-            add_log(s, "warning: %s: multi-line response longer than %d %.30s...",
-                    s->namaddrport, TLSP_SMTP_LINE_MAX, s->line);
+            add_log(s, "warning: %s: multi-line response longer than %d %.30s...", s->namaddrport,
+                    TLSP_SMTP_LINE_MAX, s->line);
             warned = true;
         }
-        for (digits = 0; digits < len && s->line[digits] >= '0' && s->line[digits] <= '9';
-             digits++)
+        for (digits = 0; digits < len && s->line[digits] >= '0' && s->line[digits] <= '9'; digits++)
             ;
         if (digits == 3) {
             if (s->line[3] == '-')
@@ -695,13 +696,12 @@ tls_setup(struct sess *s)
         SSL_set_security_level(s->ssl, 1);
     if ((sni = sni_name(s)) != NULL && *sni) {
         if (strlen(sni) > SNI_MAX) {
-            add_log(s, "warning: %s: ignoring too long SNI hostname: %.100s", s->namaddrport,
-                    sni);
+            add_log(s, "warning: %s: ignoring too long SNI hostname: %.100s", s->namaddrport, sni);
         } else if (!SSL_set_tlsext_host_name(s->ssl, sni)) {
             tls_errors(s);
             add_log(s, "warning: %s: error setting SNI hostname to: %s", s->namaddrport, sni);
-            fail(s, TLSP_SMTP_HANDSHAKE, "%s: error setting SNI hostname to: %s",
-                 s->namaddrport, sni);
+            fail(s, TLSP_SMTP_HANDSHAKE, "%s: error setting SNI hostname to: %s", s->namaddrport,
+                 sni);
             return false;
         }
     }
@@ -915,7 +915,11 @@ ehlo_has(const struct sess *s, const char *keyword)
 static bool
 helo(struct sess *s, bool after_tls)
 {
-    enum tlsp_smtp_stage ehlo_stage = TLSP_SMTP_EHLO;
+    /* After the handshake (STARTTLS, or wrapper mode, where the greeting
+     * comes over TLS) the stage stays TLS_DONE: the chain is there to be
+     * judged first, as smtp_start_tls() does before it goes on. */
+    enum tlsp_smtp_stage greet_stage = after_tls ? TLSP_SMTP_TLS_DONE : TLSP_SMTP_GREETING;
+    enum tlsp_smtp_stage ehlo_stage = after_tls ? TLSP_SMTP_TLS_DONE : TLSP_SMTP_EHLO;
     char cmd[600];
     enum io r;
     int code;
@@ -923,28 +927,27 @@ helo(struct sess *s, bool after_tls)
     set_deadline(s, s->t_helo);
     if (!after_tls || s->wrapper) {
         if ((r = read_reply(s, &code, true)) != IO_OK) {
-            stream_fail(s, TLSP_SMTP_GREETING, r, "receiving the initial server greeting");
+            stream_fail(s, greet_stage, r, "receiving the initial server greeting");
             return false;
         }
         if (code / 100 != 2) {
-            fail(s, TLSP_SMTP_GREETING, "host %s refused to talk to me: %s", s->namaddr,
+            fail(s, greet_stage, "host %s refused to talk to me: %s", s->namaddr,
                  s->res->reply ? s->res->reply : "");
             return false;
         }
     }
-    if (after_tls && !s->wrapper)
-        ehlo_stage = TLSP_SMTP_TLS_DONE;
-    snprintf(cmd, sizeof(cmd), "EHLO %s", s->helo_name);
+    snprintf(cmd, sizeof(cmd), "%s %s", s->lmtp ? "LHLO" : "EHLO", s->helo_name);
     if ((r = send_cmd(s, cmd)) != IO_OK || (r = read_reply(s, &code, false)) != IO_OK) {
-        stream_fail(s, ehlo_stage, r, "performing the EHLO handshake");
+        stream_fail(s, ehlo_stage, r,
+                    s->lmtp ? "performing the LHLO handshake" : "performing the EHLO handshake");
         return false;
     }
     if (code / 100 == 2) {
         if (!after_tls || s->wrapper)
-            s->res->starttls_offered = ehlo_has(s, "STARTTLS");
+            s->res->starttls_offered = ehlo_has(s, "STARTTLS") && !s->discard_starttls;
         return true;
     }
-    if (code == 421) {
+    if (code == 421 || s->lmtp) { /* LMTP has no HELO to fall back to */
         fail(s, ehlo_stage, "host %s refused to talk to me: %s", s->namaddr,
              s->res->reply ? s->res->reply : "");
         return false;
@@ -983,6 +986,20 @@ quit(struct sess *s)
 
 /* ---- set-up ---- */
 
+/*
+ * A connect timeout of 0 means a blocking connect in Postfix: the kernel
+ * gives up after its SYN retries (about 127 s with Linux's default
+ * tcp_syn_retries = 6). tlspolicy bounds it there.
+ */
+#define BLOCKING_CONNECT_S 127
+
+/* param - the parameter name for this service: "smtp_X" or "lmtp_X" (LHLO for HELO). */
+static const char *
+param(const struct sess *s, const char *smtp_name, const char *lmtp_name)
+{
+    return s->lmtp ? lmtp_name : smtp_name;
+}
+
 static enum tlsp_status
 get_timeout(struct sess *s, const char *name, long *out)
 {
@@ -994,27 +1011,50 @@ get_timeout(struct sess *s, const char *name, long *out)
     }
     st = tlsp_cf_get_time(s->req->cf, name, 's', out, s->diag);
     if (st == TLSP_OK && *out <= 0)
-        *out = 1; /* Postfix requires at least 1 s */
+        *out = strstr(name, "connect_timeout") ? BLOCKING_CONNECT_S : 1;
     return st;
+}
+
+/* list_has - whether a ", \t"-separated list names word (case-insensitive). */
+static bool
+list_has(const char *list, const char *word)
+{
+    size_t wlen = strlen(word);
+    const char *p = list;
+
+    while (p && *p) {
+        size_t n;
+
+        p += strspn(p, ", \t\r\n");
+        n = strcspn(p, ", \t\r\n");
+        if (n == wlen && strncasecmp(p, word, n) == 0)
+            return true;
+        p += n;
+    }
+    return false;
 }
 
 static enum tlsp_status
 configure(struct sess *s)
 {
     const struct tlsp_smtp_request *req = s->req;
+    const char *discard = NULL;
     enum tlsp_status st;
 
-    if ((st = get_timeout(s, "smtp_connect_timeout", &s->t_connect)) != TLSP_OK ||
-        (st = get_timeout(s, "smtp_helo_timeout", &s->t_helo)) != TLSP_OK ||
-        (st = get_timeout(s, "smtp_starttls_timeout", &s->t_starttls)) != TLSP_OK ||
-        (st = get_timeout(s, "smtp_quit_timeout", &s->t_quit)) != TLSP_OK)
+    s->lmtp = req->pol && req->pol->prefix && strcmp(req->pol->prefix, "lmtp") == 0;
+    if ((st = get_timeout(s, param(s, "smtp_connect_timeout", "lmtp_connect_timeout"),
+                          &s->t_connect)) != TLSP_OK ||
+        (st = get_timeout(s, param(s, "smtp_helo_timeout", "lmtp_lhlo_timeout"), &s->t_helo)) !=
+            TLSP_OK ||
+        (st = get_timeout(s, param(s, "smtp_starttls_timeout", "lmtp_starttls_timeout"),
+                          &s->t_starttls)) != TLSP_OK ||
+        (st = get_timeout(s, param(s, "smtp_quit_timeout", "lmtp_quit_timeout"), &s->t_quit)) !=
+            TLSP_OK)
         return st;
-    if (s->t_connect == 0)
-        s->t_connect = 1;
     if (req->ehlo && *req->ehlo) {
         s->helo_name = req->ehlo;
-    } else if ((st = tlsp_cf_get(req->cf, "smtp_helo_name", &s->helo_name, s->diag)) !=
-               TLSP_OK) {
+    } else if ((st = tlsp_cf_get(req->cf, param(s, "smtp_helo_name", "lmtp_lhlo_name"),
+                                 &s->helo_name, s->diag)) != TLSP_OK) {
         return st;
     }
     if (strlen(s->helo_name) > 255 || strpbrk(s->helo_name, "\r\n") != NULL) {
@@ -1022,9 +1062,26 @@ configure(struct sess *s)
                       s->helo_name);
         return TLSP_INVAL;
     }
-    if ((st = tlsp_cf_get_bool(req->cf, "smtp_tls_wrappermode", &s->wrapper, s->diag)) !=
-        TLSP_OK)
+    if ((st = tlsp_cf_get_bool(req->cf, param(s, "smtp_tls_wrappermode", "lmtp_tls_wrappermode"),
+                               &s->wrapper, s->diag)) != TLSP_OK)
         return st;
+    /* A STARTTLS the server offers but smtp_discard_ehlo_keywords removes
+     * counts as not offered (smtp_proto.c smtp_helo()). */
+    if ((st = tlsp_cf_get(req->cf,
+                          param(s, "smtp_discard_ehlo_keywords", "lmtp_discard_lhlo_keywords"),
+                          &discard, s->diag)) != TLSP_OK)
+        return st;
+    s->discard_starttls = list_has(discard, "starttls");
+    if (tlsp_cf_get(req->cf,
+                    param(s, "smtp_discard_ehlo_keyword_address_maps",
+                          "lmtp_discard_lhlo_keyword_address_maps"),
+                    &discard, NULL) == TLSP_OK &&
+        discard && *discard)
+        tlsp_diag_add(s->diag, TLSP_SEV_NOTE, NULL, 0,
+                      "%s is not consulted: a STARTTLS it would discard for %s counts as offered",
+                      param(s, "smtp_discard_ehlo_keyword_address_maps",
+                            "lmtp_discard_lhlo_keyword_address_maps"),
+                      s->namaddr);
     return TLSP_OK;
 }
 
@@ -1070,8 +1127,8 @@ numeric_addr(const char *a)
     return a && (inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1);
 }
 
-static enum tlsp_status session(const struct tlsp_smtp_request *req,
-                                struct tlsp_smtp_result *res, struct tlsp_diag *diag);
+static enum tlsp_status session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
+                                struct tlsp_diag *diag);
 
 /*
  * OpenSSL writes to the socket with write(2), which raises SIGPIPE when the
@@ -1104,8 +1161,7 @@ tlsp_smtp_session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *
 }
 
 static enum tlsp_status
-session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res,
-        struct tlsp_diag *diag)
+session(const struct tlsp_smtp_request *req, struct tlsp_smtp_result *res, struct tlsp_diag *diag)
 {
     struct sess *s;
     enum tlsp_status st = TLSP_OK;

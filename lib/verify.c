@@ -466,9 +466,11 @@ log_openssl_errors(struct tlsp_strvec *log)
         char buf[256];
 
         ERR_error_string_n(err, buf, sizeof(buf));
-        if (st == TLSP_OK)
-            st = vlog(log, "warning: TLS library problem: %s:%s:%d:%s:", buf, file, line,
-                      (flags & ERR_TXT_STRING) ? data : "");
+        /* Postfix logs the data field only when there is one: "...:75:" */
+        if (st == TLSP_OK && (flags & ERR_TXT_STRING) && data)
+            st = vlog(log, "warning: TLS library problem: %s:%s:%d:%s:", buf, file, line, data);
+        else if (st == TLSP_OK)
+            st = vlog(log, "warning: TLS library problem: %s:%s:%d:", buf, file, line);
     }
     return st;
 }

@@ -180,6 +180,13 @@ struct tlsp_check_result {
     size_t n_mx_hosts;
     char *mx_suffix_note;       /* a sentence about the MX names and the suggested match,
                                    or NULL */
+    char *config_warning;       /* a line Postfix logs before the final status line
+                                   ("warning: smtp_fallback_relay configuration problem"),
+                                   or NULL */
+    char **session_why;         /* why sessions failed before any certificate was judged
+                                   (no STARTTLS, refused, handshake, engine, connection,
+                                   invalid policy), one sentence per distinct reason */
+    size_t n_session_why;
 };
 
 /*
@@ -194,6 +201,11 @@ enum tlsp_status tlsp_check(const struct tlsp_check_request *req, struct tlsp_ch
                             struct tlsp_diag *diag) TLSP_MUST_CHECK;
 
 void tlsp_check_fini(struct tlsp_check_result *res);
+
+/* tlsp_check_note_logged - whether a DNS note (tlsp_dns_result.notes) is a line
+ *       Postfix logs (a "warning: ..." or info line) rather than tlspolicy's own
+ *       remark ("tlspolicy: ..."). */
+bool tlsp_check_note_logged(const char *note);
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,9 @@
  *          Uses glibc's resolver (res_ninit, res_nquery/res_nsearch,
  *          ns_initparse/ns_parserr) on a private res_state, so calls from
  *          different threads are independent; native lookups use
- *          getaddrinfo(). Nothing here prints or exits.
+ *          getaddrinfo(). Nothing here prints or exits. Threads: calls
+ *          with different struct tlsp_cf may run at once; one tlsp_cf must
+ *          not be shared between concurrent calls (tlsp_cf_get() caches).
  * SEE ALSO postconf(5) smtp_host_lookup, smtp_randomize_addresses,
  *          smtp_address_preference, inet_protocols, smtp_mx_address_limit,
  *          smtp_dns_support_level, smtp_dns_resolver_options;
@@ -84,29 +86,59 @@ struct tlsp_dns_result {
  * tlsp_dns_resolve - the addresses smtp(8) would try for pol->dest
  *
  * In:   cf    configuration as the delivery service sees it; borrowed.
- *             Reads smtp_host_lookup, inet_protocols,
- *             smtp_address_preference, smtp_randomize_addresses,
- *             smtp_mx_address_limit, smtp_dns_support_level,
- *             smtp_dns_resolver_options, disable_dns_lookups,
- *             ignore_mx_lookup_error, smtp_defer_if_no_mx_address_found
- *             (lmtp_* when pol->prefix is "lmtp").
- *       pol   the next hop's policy: dest ("example.com", "[mx.example]:587",
- *             "example.com:2525"), nexthop (dest without [], :port),
- *             mx_lookup (false for [host]), port; borrowed.
- *       opts  may be NULL (system resolver, default timeouts, random order).
- * Out:  res   zeroed first, filled on TLSP_OK (a DNS failure is TLSP_OK with
- *             res->failed); call tlsp_dns_result_fini() whatever the status.
+ *             Reads inet_protocols, inet_interfaces, proxy_interfaces,
+ *             relayhost, disable_dns_lookups, ignore_mx_lookup_error,
+ *             dnssec_probe, smtp_tls_dane_insecure_mx_policy and the
+ *             smtp_ (lmtp_ when pol->prefix is "lmtp") host_lookup,
+ *             dns_support_level, dns_resolver_options, address_preference,
+ *             randomize_addresses, balance_inet_protocols,
+ *             mx_address_limit, defer_if_no_mx_address_found,
+ *             cname_overrides_servername.
+ *       pol   the next hop's policy; borrowed. Uses dest (compared with
+ *             relayhost), nexthop (the name to look up: dest without [],
+ *             :port), mx_lookup (false for [host]), port (25 turns on
+ *             Postfix's loop check) and prefix.
+ *       opts  may be NULL (system resolver, its timeouts, random order).
+ *             timeout_s: seconds per try, one try per name server (glibc's
+ *             retrans/retry); the TCP retry of a truncated answer has the
+ *             same bound. With seeded, equal preferences are shuffled
+ *             reproducibly: the list is put in a canonical order (preference,
+ *             host, family, address) before the seeded shuffle, so the name
+ *             server's record order does not matter.
+ * Out:  res   zeroed first. On TLSP_OK either addrs (at most
+ *             smtp_mx_address_limit of them, in the order smtp(8) tries them;
+ *             host is the MX or next-hop name as Postfix logs it, i.e. the
+ *             name before any CNAME unless smtp_cname_overrides_servername)
+ *             or failed with dsn/reason exactly as Postfix writes them
+ *             (docs/postfix-dns.md), e.g. "5.4.4" "Host or domain name not
+ *             found. Name service error for name=D type=AAAA: Host not
+ *             found", "5.1.0" "Domain D does not accept mail (nullMX)",
+ *             "4.4.3" "... type=MX: Host not found, try again", "5.4.6"
+ *             "mail for D loops back to myself", "4.4.4" "unable to find
+ *             primary relay for D", "4.3.5" for a hard failure of the
+ *             relayhost. notes: the warnings Postfix logs on the way, with
+ *             their "warning: " prefix ("warning: no MX host for D has a
+ *             valid address record", "warning: relayhost configuration
+ *             problem", the dnssec_probe warnings), and tlspolicy's own
+ *             remarks prefixed "tlspolicy: ". Call tlsp_dns_result_fini()
+ *             whatever the status.
  *       diag  our problems (bad resolver text, unusable configuration).
  * Returns TLSP_OK; TLSP_INVAL for NULL arguments or a malformed
- *       opts->resolver (diag says which text); TLSP_CONFIG for a
- *       configuration smtp(8) would refuse (e.g. an unknown
- *       smtp_host_lookup or inet_protocols word, a bad number; diag has
- *       Postfix's fatal text); TLSP_IO when the resolver cannot be
- *       initialised (res_ninit failed); TLSP_NOMEM.
- * Source: Postfix smtp/smtp_addr.c smtp_domain_addr(), smtp_host_addr(),
- *       smtp_addr_one(), smtp_addr_list(); dns/dns_lookup.c dns_lookup*;
- *       dns/dns_rr.c dns_rr_shuffle(), dns_rr_sort();
- *       smtp/smtp_connect.c (smtp_mx_address_limit); RFC 7505.
+ *       opts->resolver (diag names the text); TLSP_CONFIG for a
+ *       configuration smtp(8) would refuse, with Postfix's fatal text in
+ *       diag (an unknown inet_protocols, smtp_host_lookup or
+ *       smtp_dns_resolver_options word, a bad smtp_dns_support_level,
+ *       smtp_address_preference, boolean or number, a malformed
+ *       dnssec_probe), or an empty smtp_host_lookup (tlspolicy's refusal:
+ *       Postfix would look nothing up); TLSP_IO when res_ninit() fails or
+ *       the interfaces cannot be listed; TLSP_NOMEM.
+ * Source: Postfix smtp/smtp_connect.c smtp_connect_inet();
+ *       smtp/smtp_addr.c smtp_domain_addr(), smtp_host_addr(),
+ *       smtp_addr_one(), smtp_addr_list(), smtp_find_self(),
+ *       smtp_truncate_self(), smtp_balance_inet_proto(); dns/dns_lookup.c
+ *       dns_lookup_x(), dns_lookup_rv(), dns_query(), dns_get_answer();
+ *       dns/dns_rr.c dns_rr_shuffle(), dns_rr_sort(); dns/dns_sec.c;
+ *       RFC 7505 (null MX), RFC 5321 5.1.
  */
 enum tlsp_status tlsp_dns_resolve(struct tlsp_cf *cf, const struct tlsp_policy *pol,
                                   const struct tlsp_dns_opts *opts, struct tlsp_dns_result *res,
@@ -170,8 +202,10 @@ void tlsp_dns_order_addrs(struct tlsp_dns_addr *addrs, size_t n, const struct tl
  *       value  e.g. "dns", "native", "dns, native" (comma/space separated,
  *              case-insensitive).
  * Out:  mask   the bits; diag: Postfix's fatal text on failure.
- * Returns TLSP_OK; TLSP_CONFIG for an unknown word or an empty list, with
- *       Postfix's text.
+ * Returns TLSP_OK; TLSP_CONFIG for an unknown word, with Postfix's fatal
+ *       text "unknown smtp_host_lookup value \"WORD\" in \"VALUE\"", or for an
+ *       empty list (tlspolicy's own refusal: Postfix would look nothing up);
+ *       TLSP_INVAL for NULL arguments; TLSP_NOMEM. mask is set on TLSP_OK only.
  * Source: Postfix smtp/smtp.c (name_mask over smtp_host_lookup).
  */
 enum tlsp_status tlsp_dns_parse_host_lookup(const char *param, const char *value, unsigned *mask,

@@ -42,10 +42,10 @@
 extern "C" {
 #endif
 
-#define TLSP_SMTP_LINE_MAX 2048                      /* bytes kept per reply line */
-#define TLSP_SMTP_REPLY_MAX_LINES 1000               /* lines per reply */
+#define TLSP_SMTP_LINE_MAX 2048                       /* bytes kept per reply line */
+#define TLSP_SMTP_REPLY_MAX_LINES 1000                /* lines per reply */
 #define TLSP_SMTP_REPLY_MAX_BYTES ((size_t)256 << 20) /* bytes per reply on the wire */
-#define TLSP_SMTP_TRANSCRIPT_MAX 200                 /* transcript lines kept */
+#define TLSP_SMTP_TRANSCRIPT_MAX 200                  /* transcript lines kept */
 
 /*
  * Where the session stopped, and the error text (res->error) each stage
@@ -78,40 +78,43 @@ enum tlsp_smtp_stage {
                               Invalid TLS protocol list ...". Postfix's status reason is then
                               "Cannot start TLS: handshake failure" */
     TLSP_SMTP_TLS_DONE,    /* handshake done; protocol, cipher and chain captured. error is
-                              NULL, or says how the EHLO after TLS failed ("lost connection
-                              with HOST[ADDR] while performing the EHLO handshake") */
+                              NULL, or says how the dialogue after the handshake failed
+                              ("lost connection with HOST[ADDR] while performing the EHLO
+                              handshake"; in wrapper mode also the greeting's texts): Postfix
+                              judges the certificate first, so callers verify the chain
+                              before they look at error */
     TLSP_SMTP_PLAINTEXT,   /* try_tls false: EHLO done, QUIT sent, no TLS; error NULL */
 };
 
 struct tlsp_smtp_request {
     const struct tlsp_policy *pol; /* level, cipherlist, exclusions, protocols, servername;
                                       may be NULL when !try_tls and no wrapper mode */
-    struct tlsp_cf *cf;       /* smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout,
-                                 smtp_starttls_timeout, smtp_quit_timeout,
-                                 smtp_tls_wrappermode, tls_eecdh_auto_curves,
-                                 tls_<grade>_cipherlist (for the error text of a bad grade) */
-    const char *host;         /* MX host name (SNI "hostname", texts); NULL: the address */
-    const char *addr;         /* numeric address to connect to (IPv4 or IPv6) */
-    unsigned port;            /* TCP port, 1..65535 */
-    const char *ehlo;         /* overrides smtp_helo_name, or NULL */
-    unsigned timeout_s;       /* overrides every per-step timeout when non-zero (seconds) */
-    bool try_tls;             /* false: no STARTTLS (level none, or plaintext retry) */
+    struct tlsp_cf *cf;            /* smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout,
+                                      smtp_starttls_timeout, smtp_quit_timeout,
+                                      smtp_tls_wrappermode, tls_eecdh_auto_curves,
+                                      tls_<grade>_cipherlist (for the error text of a bad grade) */
+    const char *host;              /* MX host name (SNI "hostname", texts); NULL: the address */
+    const char *addr;              /* numeric address to connect to (IPv4 or IPv6) */
+    unsigned port;                 /* TCP port, 1..65535 */
+    const char *ehlo;              /* overrides smtp_helo_name, or NULL */
+    unsigned timeout_s;            /* overrides every per-step timeout when non-zero (seconds) */
+    bool try_tls;                  /* false: no STARTTLS (level none, or plaintext retry) */
 };
 
 struct tlsp_smtp_result {
     enum tlsp_smtp_stage stage;
-    char *greeting;           /* first banner line (at most TLSP_SMTP_LINE_MAX bytes,
-                                 non-printable bytes as '?'), or NULL */
-    bool starttls_offered;    /* STARTTLS in the EHLO reply text Postfix keeps */
-    bool wrapper;             /* the session used wrapper mode (TLS at connect) */
-    int reply_code;           /* code of the last reply that decided the session (e.g. 454 to
-                                 STARTTLS, 250 to the EHLO after TLS; QUIT's is not kept);
-                                 0 if none */
-    char *reply;              /* that reply's text as Postfix quotes it (lines joined with
-                                 spaces, at most about 2 * TLSP_SMTP_LINE_MAX), or NULL */
-    char *error;              /* what went wrong, Postfix's words where it has them (see
-                                 enum tlsp_smtp_stage); NULL when nothing went wrong */
-    char *protocol, *cipher;  /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
+    char *greeting;          /* first banner line (at most TLSP_SMTP_LINE_MAX bytes,
+                                non-printable bytes as '?'), or NULL */
+    bool starttls_offered;   /* STARTTLS in the EHLO reply text Postfix keeps */
+    bool wrapper;            /* the session used wrapper mode (TLS at connect) */
+    int reply_code;          /* code of the last reply that decided the session (e.g. 454 to
+                                STARTTLS, 250 to the EHLO after TLS; QUIT's is not kept);
+                                0 if none */
+    char *reply;             /* that reply's text as Postfix quotes it (lines joined with
+                                spaces, at most about 2 * TLSP_SMTP_LINE_MAX), or NULL */
+    char *error;             /* what went wrong, Postfix's words where it has them (see
+                                enum tlsp_smtp_stage); NULL when nothing went wrong */
+    char *protocol, *cipher; /* negotiated, e.g. "TLSv1.3", "TLS_AES_256_GCM_SHA384" */
     int cipher_bits, cipher_alg_bits;
     char *details;            /* what Postfix 3.7 appends to its TLS 1.3 summary line, e.g.
                                  "key-exchange X25519 server-signature RSA-PSS (2048 bits)
@@ -121,10 +124,10 @@ struct tlsp_smtp_result {
     char **transcript;        /* "> EHLO x", "< 250-..." lines, at most
                                  TLSP_SMTP_TRANSCRIPT_MAX */
     size_t n_transcript;
-    char **log;               /* lines Postfix would log for this session besides the
-                                 status line, in order: "SSL_connect error to ...",
-                                 "warning: TLS library problem: ...", "warning: HOST[ADDR]:PORT:
-                                 response longer than 2048: ..." */
+    char **log; /* lines Postfix would log for this session besides the
+                   status line, in order: "SSL_connect error to ...",
+                   "warning: TLS library problem: ...", "warning: HOST[ADDR]:PORT:
+                   response longer than 2048: ..." */
     size_t n_log;
 };
 
@@ -133,26 +136,37 @@ struct tlsp_smtp_result {
  *
  * In:   req   what to do; every pointer is borrowed for the call only.
  *             req->pol must be a valid policy (not TLSP_LEVEL_INVALID)
- *             when req->try_tls or wrapper mode; req->cf supplies
- *             smtp_helo_name (expanded; "$myhostname" as postconf -x),
+ *             when req->try_tls or wrapper mode; its prefix "lmtp"
+ *             selects lmtp(8)'s parameters and LHLO. req->cf supplies
+ *             (expanded, as postconf -x shows them) smtp_helo_name,
  *             smtp_connect_timeout, smtp_helo_timeout,
- *             smtp_starttls_timeout (seconds), smtp_tls_wrappermode.
+ *             smtp_starttls_timeout, smtp_quit_timeout (seconds; a
+ *             connect timeout of 0 is bounded at 127 s),
+ *             smtp_tls_wrappermode, smtp_discard_ehlo_keywords,
+ *             tls_eecdh_auto_curves (or their lmtp_ names).
  * Out:  res   zeroed first, then filled on every return; release with
  *             tlsp_smtp_result_fini() whatever the status. The server's
  *             failures (refused connection, timeouts, non-2xx replies,
- *             TLS alerts, limits exceeded) are reported in res->stage and
- *             res->error with TLSP_OK: they are Postfix's outcome, not an
- *             error of the call.
- *       diag  tlspolicy's notes (e.g. a reply line that was truncated).
- * Returns TLSP_OK (res describes the session); TLSP_INVAL (no address,
- *       an address that is not numeric, port 0, no policy where one is
- *       needed); TLSP_CONFIG (a timeout or helo parameter that does not
- *       parse, diag has Postfix's text); TLSP_NOMEM; TLSP_IO (no socket,
- *       or the TLS context could not be created).
+ *             TLS alerts, limits exceeded) are reported in res->stage,
+ *             res->error and res->log with TLSP_OK: they are Postfix's
+ *             outcome, not an error of the call.
+ *       diag  tlspolicy's notes (a chain longer than TLSP_CHAIN_MAX_CERTS
+ *             cut, a discard table not consulted) and, on failure, why.
+ * Returns TLSP_OK (res describes the session); TLSP_INVAL (no
+ *       configuration, an address that is not numeric, port 0 or above
+ *       65535, an EHLO name longer than 255 bytes or with CR/LF, no valid
+ *       policy where TLS is wanted); TLSP_CONFIG (a timeout, boolean or
+ *       helo parameter that does not parse; diag has Postfix's fatal
+ *       text); TLSP_LIMIT (a parameter's expansion beyond cf's bounds);
+ *       TLSP_IO (no TLS client context); TLSP_NOMEM.
+ * Time: at most the sum of the step timeouts (connect, greeting + EHLO,
+ *       STARTTLS, handshake, EHLO, QUIT), each a deadline for its step.
  * Source: Postfix smtp/smtp_connect.c smtp_connect_addr(),
  *       smtp/smtp_proto.c smtp_helo(), smtp_start_tls(),
- *       smtp/smtp_chat.c smtp_chat_resp(), tls/tls_client.c
- *       tls_client_init(), tls_client_start().
+ *       smtp/smtp_chat.c smtp_chat_resp(), smtp/smtp_trouble.c
+ *       smtp_stream_except(), tls/tls_client.c tls_client_init(),
+ *       tls_client_start(), tls/tls_misc.c tls_print_errors(),
+ *       tls_get_signature_params(); docs/smtp-limits.md.
  */
 enum tlsp_status tlsp_smtp_session(const struct tlsp_smtp_request *req,
                                    struct tlsp_smtp_result *res,

@@ -109,10 +109,12 @@ dsn_word(const char *dsn)
     return dsn && dsn[0] == '5' ? "bounce" : "defer";
 }
 
+static const char *log_daemon = "smtp"; /* "lmtp" for LMTP deliveries */
+
 static void
 print_log_line(FILE *fp, const char *indent, const char *line)
 {
-    fprintf(fp, "%spostfix/smtp[PID]: ", indent);
+    fprintf(fp, "%spostfix/%s[PID]: ", indent, log_daemon);
     cli_put_safe(fp, line);
     fputc('\n', fp);
 }
@@ -159,6 +161,8 @@ print_connection(FILE *fp, const struct tlsp_check_result *r)
             fprintf(fp, "%s\n", d->mx_found && d->mx_dnssec ? " (DNSSEC-validated)" : "");
         }
         for (i = 0; i < d->n_notes; i++) {
+            if (tlsp_check_note_logged(d->notes[i]) && d->n_addrs > 0)
+                continue; /* logged with the first attempt */
             fprintf(fp, "  %-15s ", "");
             cli_put_safe(fp, d->notes[i]);
             fputc('\n', fp);
@@ -258,6 +262,11 @@ print_explanation(FILE *fp, const struct tlsp_check_result *r)
     const struct tlsp_explanation *ex = &r->ex;
     size_t i, num = 0;
 
+    if (r->n_session_why > 0) {
+        fprintf(fp, "\nWhy the sessions failed\n");
+        for (i = 0; i < r->n_session_why; i++)
+            cli_print_wrapped(fp, "  - ", "    ", r->session_why[i]);
+    }
     if (r->explained >= r->n_servers)
         return;
     if (ex->n_why > 0 || r->mx_suffix_note) {
@@ -314,6 +323,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const char *d
     const struct tlsp_fate *f = &r->fate;
     size_t i;
 
+    if (r->rt.hop.command && strcmp(r->rt.hop.command, "lmtp") == 0)
+        log_daemon = "lmtp";
     snprintf(title, sizeof(title), "tlspolicy check %s", destination);
     cli_header(fp, title, o, cf);
     if (r->no_smtp) {
@@ -339,6 +350,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const char *d
             for (i = 0; i < r->n_dns; i++)
                 if (r->dns[i].failed)
                     fprintf(fp, "  DNS: %s\n", r->dns[i].reason ? r->dns[i].reason : "");
+            if (r->config_warning)
+                print_log_line(fp, "  ", r->config_warning);
             print_log_line(fp, "  ", f->status_line);
         }
         fprintf(fp, "\nFate: ");
@@ -470,12 +483,15 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
         for (i = 0; i < r->fate.n_lines; i++)
             if (r->fate.lines[i])
                 json_array_append_new(log, json_string(r->fate.lines[i]));
+        if (r->config_warning)
+            json_array_append_new(log, json_string(r->config_warning));
         json_array_append_new(log, json_string(r->fate.status_line));
         json_object_set_new(f, "log", log);
         json_object_set_new(doc, "fate", f);
     } else {
         json_object_set_new(doc, "fate", json_null());
     }
+    json_object_set_new(doc, "session_why", cli_strings_json(r->session_why, r->n_session_why));
     if (r->explained < r->n_servers) {
         json_t *ex = json_object(), *strat = json_array(), *why;
 

@@ -266,6 +266,16 @@ test_bad_arguments(void **state)
 }
 
 static void
+test_note_logged(void **state)
+{
+    (void)state;
+    assert_true(tlsp_check_note_logged("warning: no MX host for x.test has a valid address record"));
+    assert_false(tlsp_check_note_logged("tlspolicy: more than 100 records for x.test: the rest are "
+                                        "ignored"));
+    assert_false(tlsp_check_note_logged(NULL));
+}
+
+static void
 test_reply_dsn(void **state)
 {
     static const struct {
@@ -392,6 +402,7 @@ main(void)
         cmocka_unit_test(test_invalid_policy_relay_none),
         cmocka_unit_test(test_nothing_tried),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_note_logged),
         cmocka_unit_test(test_reply_dsn),
         cmocka_unit_test(test_verify_summary_line),
     };

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # common.sh - shared by the tlspolicy check lab tests (sourced, not run).
 # expect NAME OUTPUT STRING: OUTPUT has a line containing STRING (fixed string).
+# expect_eol NAME OUTPUT STRING: a line ends with STRING.
 # expect_not NAME OUTPUT STRING: it has none.
 # expect_order NAME OUTPUT FIRST SECOND: the first line with FIRST comes before
 #   the first line with SECOND.
@@ -11,6 +12,11 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 expect() {
     if grep -qF -- "$3" <<<"$2"; then ok "$1: $3"
     else fail "$1: no line with '$3' in:"; printf '%s\n' "$2" | sed 's/^/    /'; fi
+}
+expect_eol() {
+    if grep -F -- "$3" <<<"$2" | awk -v s="$3" 'substr($0, length($0) - length(s) + 1) == s {f = 1} END {exit !f}'
+    then ok "$1: ...$3"
+    else fail "$1: no line ending with '$3' in:"; printf '%s\n' "$2" | sed 's/^/    /'; fi
 }
 expect_not() {
     if grep -qF -- "$3" <<<"$2"; then fail "$1: unexpected '$3'"; else ok "$1: no '$3'"; fi

@@ -51,10 +51,15 @@ resolve(const char *dest, const char *nexthop, bool mx, const char *const *overr
     pol.nexthop = (char *)nexthop;
     pol.prefix = "smtp";
     pol.mx_lookup = mx;
-    pol.port = 25;
+    {
+        /* the port of "[host]:port", else 25 */
+        const char *pc = strstr(dest, "]:");
+        pol.port = pc != NULL ? (unsigned)strtoul(pc + 2, NULL, 10) : 25;
+    }
     st = tlsp_dns_resolve(cf, &pol, opts, res, &diag);
     for (size_t i = 0; i < diag.n_msgs; i++)
-        print_message("diag: %s\n", diag.msgs[i].text);
+        if (diag.msgs[i].sev != TLSP_SEV_NOTE) /* not "master.cf not found" */
+            print_message("diag: %s\n", diag.msgs[i].text);
     assert_int_equal(st, TLSP_OK);
     tlsp_diag_fini(&diag);
     tlsp_cf_free(cf);
@@ -190,10 +195,16 @@ test_mx_address_limit(void **state)
 static void
 test_address_preference(void **state)
 {
-    static const char *const v6[] = {"smtp_address_preference=ipv6", NULL};
-    static const char *const v4[] = {"smtp_address_preference=ipv4", NULL};
-    static const char *const only4[] = {"inet_protocols=ipv4", NULL};
-    static const char *const only6[] = {"inet_protocols=ipv6", NULL};
+    /* loopback-only: the lab puts 2001:db8:7::1 on lo, which would be "myself" */
+    static const char *const v6[] = {"smtp_address_preference=ipv6",
+                                     "inet_interfaces=loopback-only", NULL};
+    static const char *const v4[] = {"smtp_address_preference=ipv4",
+                                     "inet_interfaces=loopback-only", NULL};
+    static const char *const only4[] = {"inet_protocols=ipv4", "inet_interfaces=loopback-only",
+                                        NULL};
+    static const char *const only6[] = {"inet_protocols=ipv6", "inet_interfaces=loopback-only",
+                                        NULL};
+    static const char *const any[] = {NULL};
 
     for (unsigned long seed = 0; seed < 4; seed++) {
         struct tlsp_dns_opts o = seeded(seed);
@@ -212,6 +223,10 @@ test_address_preference(void **state)
         tlsp_dns_result_fini(&r);
         resolve("dual.example", "dual.example", true, only6, &o, &r);
         assert_string_equal(addr_list(&r), "mx.dual.example[2001:db8:7::1]/10");
+        tlsp_dns_result_fini(&r);
+        /* inet_interfaces = all: the IPv6 address is ours, the host is "myself" */
+        resolve("dual.example", "dual.example", true, any, &o, &r);
+        expect_failure(&r, "5.4.6", "mail for dual.example loops back to myself");
         tlsp_dns_result_fini(&r);
     }
 }
@@ -322,6 +337,19 @@ test_dns_disabled(void **state)
     resolve("nomx.example", "nomx.example", true, off, &o, &r);
     assert_string_equal(addr_list(&r), "nomx.example[127.0.2.1]/0");
     tlsp_dns_result_fini(&r);
+    /* MX in DNS, the hosts through getaddrinfo(): the same list as with DNS */
+    {
+        static const char *const native[] = {"smtp_host_lookup=native", NULL};
+        struct tlsp_dns_opts o2 = seeded(2);
+        resolve("example.org", "example.org", true, native, &o2, &r);
+        assert_string_equal(addr_list(&r),
+                            "mx1.mx.example.net[127.0.1.1]/10 mx2.mx.example.net[127.0.1.2]/10");
+        assert_true(r.mx_found);
+        tlsp_dns_result_fini(&r);
+        resolve("cname.example", "cname.example", true, native, &o2, &r);
+        assert_string_equal(addr_list(&r), "mail.cname.example[127.0.1.1]/10");
+        tlsp_dns_result_fini(&r);
+    }
 }
 
 static void
@@ -331,6 +359,7 @@ test_mx_host_without_address(void **state)
     static const char *const v4[] = {"inet_protocols=ipv4", NULL};
     static const char *const native[] = {"smtp_host_lookup=native", NULL};
     static const char *const both[] = {"smtp_host_lookup=dns, native", NULL};
+    static const char *const loopback[] = {"inet_interfaces=loopback-only", NULL};
     struct tlsp_dns_opts o = seeded(0);
     struct tlsp_dns_result r;
 
@@ -366,8 +395,52 @@ test_mx_host_without_address(void **state)
                    "type=A: Host found but no data record of requested type");
     assert_true(has_note(&r, "warning: no MX host for v6.example has a valid address record"));
     tlsp_dns_result_fini(&r);
-    resolve("v6.example", "v6.example", true, NULL, &o, &r);
+    resolve("v6.example", "v6.example", true, loopback, &o, &r);
     assert_string_equal(addr_list(&r), "mx.v6.example[2001:db8:25::1]/10");
+    assert_int_equal(r.addrs[0].family, AF_INET6);
+    tlsp_dns_result_fini(&r);
+}
+
+/* smtp_find_self(): the lab puts the world's IPv6 addresses on lo */
+static void
+test_loops_back(void **state)
+{
+    static const char *const relay[] = {"relayhost=[127.0.0.1]", NULL};
+    static const char *const proxy11[] = {"inet_interfaces=loopback-only",
+                                          "proxy_interfaces=127.0.1.1", NULL};
+    static const char *const proxy32[] = {"inet_interfaces=loopback-only",
+                                          "proxy_interfaces=127.0.3.2", NULL};
+    static const char *const proxy31[] = {"inet_interfaces=loopback-only",
+                                          "proxy_interfaces=127.0.3.1", NULL};
+    struct tlsp_dns_opts o = seeded(0);
+    struct tlsp_dns_result r;
+
+    /* inet_interfaces = all (the default): 2001:db8:25::1 is on lo */
+    resolve("v6.example", "v6.example", true, NULL, &o, &r);
+    expect_failure(&r, "5.4.6", "mail for v6.example loops back to myself");
+    tlsp_dns_result_fini(&r);
+    resolve("[127.0.0.1]", "127.0.0.1", false, relay, &o, &r);
+    expect_failure(&r, "4.3.5", "mail for 127.0.0.1 loops back to myself");
+    assert_true(has_note(&r, "warning: relayhost configuration problem"));
+    tlsp_dns_result_fini(&r);
+    /* not port 25: no loop detection */
+    resolve("[127.0.0.1]:2525", "127.0.0.1", false, NULL, &o, &r);
+    assert_string_equal(addr_list(&r), "127.0.0.1[127.0.0.1]/0");
+    tlsp_dns_result_fini(&r);
+    /* proxy_interfaces: one of two equal MX hosts is us */
+    resolve("example.org", "example.org", true, proxy11, &o, &r);
+    expect_failure(&r, "5.4.6", "mail for example.org loops back to myself");
+    tlsp_dns_result_fini(&r);
+    /* we are the backup MX and the primary does not resolve */
+    resolve("halfbad.example", "halfbad.example", true, proxy11, &o, &r);
+    expect_failure(&r, "4.4.4", "unable to find primary relay for halfbad.example");
+    tlsp_dns_result_fini(&r);
+    /* we are the backup MX: only the better host remains */
+    resolve("mixed.example", "mixed.example", true, proxy32, &o, &r);
+    assert_string_equal(addr_list(&r), "mx1.mixed.example[127.0.3.1]/10");
+    tlsp_dns_result_fini(&r);
+    resolve("mixed.example", "mixed.example", true, proxy31, &o, &r);
+    expect_failure(&r, "5.4.6", "mail for mixed.example loops back to myself");
     tlsp_dns_result_fini(&r);
 }
 
@@ -404,6 +477,57 @@ test_bracketed(void **state)
     expect_failure(&r, "5.4.4",
                    "Host or domain name not found. Name service error for name=nosuch.example "
                    "type=AAAA: Host not found");
+    tlsp_dns_result_fini(&r);
+}
+
+/* smtp_dns_support_level = dnssec against a resolver that does not validate */
+static void
+test_dnssec_unavailable(void **state)
+{
+    static const char *const sec[] = {"smtp_dns_support_level=dnssec", NULL};
+    static const char *const noprobe[] = {"smtp_dns_support_level=dnssec", "dnssec_probe=", NULL};
+    struct tlsp_dns_opts o = seeded(0);
+    struct tlsp_dns_result r;
+
+    resolve("nomx.example", "nomx.example", true, sec, &o, &r);
+    assert_string_equal(addr_list(&r), "nomx.example[127.0.2.1]/0");
+    assert_false(r.addrs[0].dnssec);
+    assert_false(r.mx_dnssec);
+    assert_true(has_note(&r, "warning: DNSSEC validation may be unavailable"));
+    assert_true(has_note(&r, "warning: reason: dnssec_probe 'ns:.' received a response that is "
+                             "not DNSSEC validated"));
+    tlsp_dns_result_fini(&r);
+    resolve("example.org", "example.org", true, noprobe, &o, &r);
+    assert_int_equal(r.n_addrs, 2);
+    assert_false(r.mx_dnssec);
+    assert_int_equal(r.n_notes, 0);
+    tlsp_dns_result_fini(&r);
+}
+
+/* 40 A records: truncated over UDP (no EDNS), asked again over TCP */
+static void
+test_truncated_answer(void **state)
+{
+    static const char *const nolimit[] = {"smtp_mx_address_limit=0", NULL};
+    struct tlsp_dns_opts o = seeded(0);
+    struct tlsp_dns_result r;
+    bool seen[41] = {false};
+
+    resolve("bigaddr.example", "bigaddr.example", true, nolimit, &o, &r);
+    assert_false(r.failed);
+    assert_int_equal(r.n_addrs, 40);
+    for (size_t i = 0; i < r.n_addrs; i++) {
+        unsigned last = 0;
+        assert_int_equal(sscanf(r.addrs[i].addr, "127.0.9.%u", &last), 1);
+        assert_true(last >= 1 && last <= 40);
+        assert_false(seen[last]);
+        seen[last] = true;
+        assert_string_equal(r.addrs[i].host, "bigaddr.example");
+    }
+    tlsp_dns_result_fini(&r);
+    /* smtp_mx_address_limit = 5 (the default): the first five only */
+    resolve("bigaddr.example", "bigaddr.example", true, NULL, &o, &r);
+    assert_int_equal(r.n_addrs, 5);
     tlsp_dns_result_fini(&r);
 }
 
@@ -491,6 +615,23 @@ test_resolver_override(void **state)
     assert_string_equal(addr_list(&r),
                         "mx1.mx.example.net[127.0.1.1]/10 mx2.mx.example.net[127.0.1.2]/10");
     tlsp_dns_result_fini(&r);
+    /* the same relay on IPv6 */
+    {
+        struct relay rl6;
+        rl6.listen_fd = udp_socket(AF_INET6, "::1", 5356);
+        assert_int_equal(pipe(rl6.stop_fd), 0);
+        assert_int_equal(pthread_create(&rl6.thread, NULL, relay_main, &rl6), 0);
+        o.resolver = "::1@5356";
+        resolve("mixed.example", "mixed.example", true, NULL, &o, &r);
+        assert_string_equal(addr_list(&r),
+                            "mx1.mixed.example[127.0.3.1]/10 mx2.mixed.example[127.0.3.2]/20");
+        tlsp_dns_result_fini(&r);
+        assert_int_equal(write(rl6.stop_fd[1], "x", 1), 1);
+        pthread_join(rl6.thread, NULL);
+        close(rl6.listen_fd);
+        close(rl6.stop_fd[0]);
+        close(rl6.stop_fd[1]);
+    }
     o.resolver = "127.0.0.77"; /* the lab's resolver, port 53 */
     resolve("cname.example", "cname.example", true, NULL, &o, &r);
     assert_string_equal(addr_list(&r), "mail.cname.example[127.0.1.1]/10");
@@ -568,6 +709,11 @@ test_silent_resolver(void **state)
                    "type=MX: Host not found, try again");
     tlsp_dns_result_fini(&r);
     assert_true(now_s() - t0 < 30.0);
+    /* the questions did reach the silent servers */
+    {
+        struct pollfd p[2] = {{.fd = fd4, .events = POLLIN}, {.fd = fd6, .events = POLLIN}};
+        assert_int_equal(poll(p, 2, 0), 2);
+    }
     close(fd4);
     close(fd6);
 }
@@ -640,6 +786,9 @@ main(void)
         cmocka_unit_test(test_dns_disabled),
         cmocka_unit_test(test_mx_host_without_address),
         cmocka_unit_test(test_bracketed),
+        cmocka_unit_test(test_loops_back),
+        cmocka_unit_test(test_dnssec_unavailable),
+        cmocka_unit_test(test_truncated_answer),
         cmocka_unit_test(test_resolver_override),
         cmocka_unit_test(test_refused_resolver),
         cmocka_unit_test(test_silent_resolver),
