@@ -15,6 +15,7 @@
 
 #include <tlspolicy/cf.h>
 #include <tlspolicy/diag.h>
+#include <tlspolicy/explain.h>
 #include <tlspolicy/policy.h>
 #include <tlspolicy/route.h>
 #include <tlspolicy/version.h>
@@ -86,6 +87,14 @@ json_t *cli_header_json(const char *command, const char *destination, const stru
 
 /* cli_strings_json - an array of n strings as a JSON array (new reference). */
 json_t *cli_strings_json(char *const *v, size_t n);
+
+/* cli_str_json - a JSON string, or null when s is NULL (new reference). */
+json_t *cli_str_json(const char *s);
+
+/* cli_strategies_json / cli_fixes_json - an explanation's strategy table and
+ * fixes as JSON arrays (new references), as docs/json.md describes them. */
+json_t *cli_strategies_json(const struct tlsp_explanation *ex);
+json_t *cli_fixes_json(const struct tlsp_explanation *ex);
 
 /* cli_print_json - dump a document to stdout with a final newline; steals doc. */
 void cli_print_json(json_t *doc);

@@ -375,12 +375,6 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const char *d
 /* ---- JSON --------------------------------------------------------------------------- */
 
 static json_t *
-str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *
 server_json(const struct tlsp_check_result *r, size_t i)
 {
     const struct tlsp_check_server *s = &r->servers[i];
@@ -397,28 +391,28 @@ server_json(const struct tlsp_check_result *r, size_t i)
                                                 : json_null());
     json_object_set_new(j, "stage", s->have_smtp ? json_string(tlsp_smtp_stage_name(s->smtp.stage))
                                                  : json_string("not-connected"));
-    json_object_set_new(j, "greeting", s->have_smtp ? str_or_null(s->smtp.greeting) : json_null());
+    json_object_set_new(j, "greeting", s->have_smtp ? cli_str_json(s->smtp.greeting) : json_null());
     json_object_set_new(j, "starttls_offered",
                         json_boolean(s->have_smtp && s->smtp.starttls_offered));
     json_object_set_new(j, "word", s->word != TLSP_WORD_NONE ? json_string(tlsp_word_name(s->word))
                                                              : json_null());
-    json_object_set_new(j, "protocol", s->have_smtp ? str_or_null(s->smtp.protocol) : json_null());
-    json_object_set_new(j, "cipher", s->have_smtp ? str_or_null(s->smtp.cipher) : json_null());
+    json_object_set_new(j, "protocol", s->have_smtp ? cli_str_json(s->smtp.protocol) : json_null());
+    json_object_set_new(j, "cipher", s->have_smtp ? cli_str_json(s->smtp.cipher) : json_null());
     json_object_set_new(j, "cipher_bits", s->have_smtp && s->smtp.cipher
                                               ? json_integer(s->smtp.cipher_bits)
                                               : json_null());
     json_object_set_new(j, "deliver", json_boolean(s->deliver));
-    json_object_set_new(j, "dsn", str_or_null(s->dsn));
-    json_object_set_new(j, "reason", str_or_null(s->reason));
-    json_object_set_new(j, "relay", str_or_null(s->relay));
+    json_object_set_new(j, "dsn", cli_str_json(s->dsn));
+    json_object_set_new(j, "reason", cli_str_json(s->reason));
+    json_object_set_new(j, "relay", cli_str_json(s->relay));
     if (s->have_ver) {
         json_object_set_new(j, "dns_names", cli_strings_json(s->ver.dns_names, s->ver.n_dns_names));
         json_object_set_new(j, "ip_names", cli_strings_json(s->ver.ip_names, s->ver.n_ip_names));
-        json_object_set_new(j, "subject_cn", str_or_null(s->ver.subject_cn));
+        json_object_set_new(j, "subject_cn", cli_str_json(s->ver.subject_cn));
         json_object_set_new(j, "subjects", cli_strings_json(s->ver.subjects, s->ver.n_subjects));
         json_object_set_new(j, "verified", json_boolean(s->ver.verified));
         json_object_set_new(j, "chain_trusted", json_boolean(s->ver.chain_trusted));
-        json_object_set_new(j, "matched", str_or_null(s->ver.matched));
+        json_object_set_new(j, "matched", cli_str_json(s->ver.matched));
     }
     for (k = 0; k < s->n_log; k++)
         json_array_append_new(log, json_string(s->log[k]));
@@ -439,9 +433,9 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
     size_t i, k;
 
     json_object_set_new(doc, "destination", json_string(destination));
-    json_object_set_new(doc, "recipient", str_or_null(r->rt.recipient));
-    json_object_set_new(doc, "transport", str_or_null(r->rt.hop.transport));
-    json_object_set_new(doc, "nexthop", str_or_null(r->rt.hop.nexthop));
+    json_object_set_new(doc, "recipient", cli_str_json(r->rt.recipient));
+    json_object_set_new(doc, "transport", cli_str_json(r->rt.hop.transport));
+    json_object_set_new(doc, "nexthop", cli_str_json(r->rt.hop.nexthop));
     json_object_set_new(doc, "no_smtp", json_boolean(r->no_smtp));
     json_object_set_new(doc, "policy", r->have_pol ? show_policy_json(&r->pol, r->view)
                                                    : json_null());
@@ -453,8 +447,8 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
         json_object_set_new(j, "mx_found", json_boolean(d->mx_found));
         json_object_set_new(j, "mx_dnssec", json_boolean(d->mx_dnssec));
         json_object_set_new(j, "failed", json_boolean(d->failed));
-        json_object_set_new(j, "dsn", str_or_null(d->dsn));
-        json_object_set_new(j, "reason", str_or_null(d->reason));
+        json_object_set_new(j, "dsn", cli_str_json(d->dsn));
+        json_object_set_new(j, "reason", cli_str_json(d->reason));
         for (i = 0; i < d->n_addrs; i++) {
             json_t *a = json_object();
 
@@ -478,7 +472,7 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
 
         json_object_set_new(f, "status", json_string(tlsp_fate_status_name(r->fate.status)));
         json_object_set_new(f, "dsn", json_string(r->fate.dsn));
-        json_object_set_new(f, "reason", str_or_null(r->fate.reason));
+        json_object_set_new(f, "reason", cli_str_json(r->fate.reason));
         json_object_set_new(f, "relay", json_string(r->fate.relay));
         for (i = 0; i < r->fate.n_lines; i++)
             if (r->fate.lines[i])
@@ -493,7 +487,7 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
     }
     json_object_set_new(doc, "session_why", cli_strings_json(r->session_why, r->n_session_why));
     if (r->explained < r->n_servers) {
-        json_t *ex = json_object(), *strat = json_array(), *why;
+        json_t *ex = json_object(), *why;
 
         json_object_set_new(ex, "server", json_string(r->servers[r->explained].relay));
         why = cli_strings_json(r->ex.why, r->ex.n_why);
@@ -501,38 +495,15 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const char *destination
             json_array_append_new(why, json_string(r->mx_suffix_note));
         json_object_set_new(ex, "why", why);
         json_object_set_new(ex, "mx_hosts", cli_strings_json(r->mx_hosts, r->n_mx_hosts));
-        for (i = 0; i < r->ex.n_strategies; i++) {
-            const struct tlsp_strategy *s = &r->ex.strategies[i];
-            json_t *j = json_object();
-
-            json_object_set_new(j, "strategy", json_string(s->strategy));
-            json_object_set_new(j, "name", json_string(s->name));
-            json_object_set_new(j, "required", json_boolean(s->required));
-            json_object_set_new(j, "matches", json_boolean(s->matches));
-            json_object_set_new(j, "certificate_name", str_or_null(s->cert_name));
-            json_array_append_new(strat, j);
-        }
-        json_object_set_new(ex, "strategies", strat);
+        json_object_set_new(ex, "strategies", cli_strategies_json(&r->ex));
         json_object_set_new(doc, "explanation", ex);
     } else {
         json_object_set_new(doc, "explanation", json_null());
     }
-    {
-        json_t *fixes = json_array();
-
-        if (r->explained < r->n_servers && r->fate.status != TLSP_FATE_DELIVERABLE)
-            for (i = 0; i < r->ex.n_fixes; i++) {
-                const struct tlsp_fix *fx = &r->ex.fixes[i];
-                json_t *j = json_object();
-
-                json_object_set_new(j, "line", str_or_null(fx->line));
-                json_object_set_new(j, "what", json_string(fx->what));
-                json_object_set_new(j, "tradeoff", json_string(fx->tradeoff));
-                json_object_set_new(j, "checked", json_boolean(fx->checked));
-                json_array_append_new(fixes, j);
-            }
-        json_object_set_new(doc, "fixes", fixes);
-    }
+    if (r->explained < r->n_servers && r->fate.status != TLSP_FATE_DELIVERABLE)
+        json_object_set_new(doc, "fixes", cli_fixes_json(&r->ex));
+    else
+        json_object_set_new(doc, "fixes", json_array());
     json_object_set_new(doc, "messages", cli_diag_json(diag));
     json_object_set_new(doc, "exit", json_integer(rc));
     cli_print_json(doc);

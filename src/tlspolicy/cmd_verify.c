@@ -384,7 +384,6 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
     }
     if (r->have_vres) {
         json_t *chain = json_object(), *ver = json_object(), *ex = json_object();
-        json_t *strat = json_array(), *fixes = json_array();
 
         json_object_set_new(chain, "subjects", cli_strings_json(v->subjects, v->n_subjects));
         json_object_set_new(chain, "dns_names", cli_strings_json(v->dns_names, v->n_dns_names));
@@ -432,30 +431,8 @@ print_json(const struct cli_opts *o, struct tlsp_cf *cf, const struct run *r,
         json_object_set_new(doc, "verification", ver);
 
         json_object_set_new(ex, "why", cli_strings_json(r->ex.why, r->ex.n_why));
-        for (i = 0; i < r->ex.n_strategies; i++) {
-            const struct tlsp_strategy *s = &r->ex.strategies[i];
-            json_t *j = json_object();
-
-            json_object_set_new(j, "strategy", json_string(s->strategy));
-            json_object_set_new(j, "name", json_string(s->name));
-            json_object_set_new(j, "required", json_boolean(s->required));
-            json_object_set_new(j, "matches", json_boolean(s->matches));
-            json_object_set_new(j, "certificate_name", s->cert_name ? json_string(s->cert_name)
-                                                                    : json_null());
-            json_array_append_new(strat, j);
-        }
-        json_object_set_new(ex, "strategies", strat);
-        for (i = 0; i < r->ex.n_fixes; i++) {
-            const struct tlsp_fix *f = &r->ex.fixes[i];
-            json_t *j = json_object();
-
-            json_object_set_new(j, "line", f->line ? json_string(f->line) : json_null());
-            json_object_set_new(j, "what", json_string(f->what));
-            json_object_set_new(j, "tradeoff", json_string(f->tradeoff));
-            json_object_set_new(j, "checked", json_boolean(f->checked));
-            json_array_append_new(fixes, j);
-        }
-        json_object_set_new(ex, "fixes", fixes);
+        json_object_set_new(ex, "strategies", cli_strategies_json(&r->ex));
+        json_object_set_new(ex, "fixes", cli_fixes_json(&r->ex));
         json_object_set_new(ex, "table_key", r->ex.table_key ? json_string(r->ex.table_key)
                                                              : json_null());
         json_object_set_new(ex, "new_entry", json_boolean(r->ex.new_entry));

@@ -299,3 +299,48 @@ cli_print_wrapped(FILE *fp, const char *first, const char *indent, const char *t
     }
     fputc('\n', fp);
 }
+
+json_t *
+cli_str_json(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *
+cli_strategies_json(const struct tlsp_explanation *ex)
+{
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; i < ex->n_strategies; i++) {
+        const struct tlsp_strategy *s = &ex->strategies[i];
+        json_t *j = json_object();
+
+        json_object_set_new(j, "strategy", json_string(s->strategy));
+        json_object_set_new(j, "name", json_string(s->name));
+        json_object_set_new(j, "required", json_boolean(s->required));
+        json_object_set_new(j, "matches", json_boolean(s->matches));
+        json_object_set_new(j, "certificate_name", cli_str_json(s->cert_name));
+        json_array_append_new(arr, j);
+    }
+    return arr;
+}
+
+json_t *
+cli_fixes_json(const struct tlsp_explanation *ex)
+{
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; i < ex->n_fixes; i++) {
+        const struct tlsp_fix *f = &ex->fixes[i];
+        json_t *j = json_object();
+
+        json_object_set_new(j, "line", cli_str_json(f->line));
+        json_object_set_new(j, "what", json_string(f->what));
+        json_object_set_new(j, "tradeoff", json_string(f->tradeoff));
+        json_object_set_new(j, "checked", json_boolean(f->checked));
+        json_array_append_new(arr, j);
+    }
+    return arr;
+}

@@ -415,12 +415,6 @@ cli_strings_json(char *const *v, size_t n)
     return a;
 }
 
-static json_t *
-nstr(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 json_t *
 show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
 {
@@ -433,9 +427,9 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
 
     (void)cf;
     json_object_set_new(o, "dest", json_string(pol->dest));
-    json_object_set_new(o, "nexthop", nstr(pol->nexthop));
-    json_object_set_new(o, "host", nstr(pol->host));
-    json_object_set_new(o, "service", nstr(pol->service));
+    json_object_set_new(o, "nexthop", cli_str_json(pol->nexthop));
+    json_object_set_new(o, "host", cli_str_json(pol->host));
+    json_object_set_new(o, "service", cli_str_json(pol->service));
     json_object_set_new(o, "client", json_string(pol->prefix));
     json_object_set_new(o, "port", json_integer(pol->port));
     json_object_set_new(o, "level", json_string(tlsp_level_name(pol->level)));
@@ -445,8 +439,8 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
                         json_string(pol->level_source == TLSP_LEVSRC_TABLE      ? "table"
                                     : pol->level_source == TLSP_LEVSRC_PER_SITE ? "per-site"
                                                                                 : "global"));
-    json_object_set_new(table, "parameter", nstr(pol->maps_param));
-    json_object_set_new(table, "value", nstr(pol->maps_value));
+    json_object_set_new(table, "parameter", cli_str_json(pol->maps_param));
+    json_object_set_new(table, "value", cli_str_json(pol->maps_value));
     for (i = 0; i < pol->n_steps; i++) {
         json_t *s = json_object();
 
@@ -463,9 +457,9 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
         json_t *e = json_object();
 
         json_object_set_new(e, "table", json_string(pol->entry_table));
-        json_object_set_new(e, "key", nstr(pol->entry_key));
-        json_object_set_new(e, "value", nstr(pol->entry_value));
-        json_object_set_new(e, "file", nstr(pol->entry_file));
+        json_object_set_new(e, "key", cli_str_json(pol->entry_key));
+        json_object_set_new(e, "value", cli_str_json(pol->entry_value));
+        json_object_set_new(e, "file", cli_str_json(pol->entry_file));
         json_object_set_new(e, "line", pol->entry_line ? json_integer(pol->entry_line)
                                                        : json_null());
         json_object_set_new(table, "entry", e);
@@ -481,15 +475,15 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
     json_object_set_new(attrs, "match", attr_json(&pol->match));
     json_object_set_new(attrs, "tafile", attr_json(&pol->tafile));
     json_object_set_new(o, "attributes", attrs);
-    json_object_set_new(o, "exclusions", nstr(pol->exclusions));
-    json_object_set_new(o, "cipherlist", nstr(pol->cipherlist));
-    json_object_set_new(o, "protocol_range", nstr(pol->protocols_text));
+    json_object_set_new(o, "exclusions", cli_str_json(pol->exclusions));
+    json_object_set_new(o, "cipherlist", cli_str_json(pol->cipherlist));
+    json_object_set_new(o, "protocol_range", cli_str_json(pol->protocols_text));
     json_object_set_new(o, "match_list", cli_strings_json(pol->match_elems, pol->n_match_elems));
     for (i = 0; i < pol->n_refs; i++) {
         const struct tlsp_refname *r = &pol->refs[i];
         json_t *j = json_object();
 
-        json_object_set_new(j, "name", nstr(r->name));
+        json_object_set_new(j, "name", cli_str_json(r->name));
         json_object_set_new(j, "element", json_string(r->element));
         json_object_set_new(j, "subdomains_only", json_boolean(r->suffix));
         json_object_set_new(j, "from_mx", json_boolean(r->mx_dependent));
@@ -498,20 +492,20 @@ show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf)
         json_array_append_new(refs, j);
     }
     json_object_set_new(o, "required_names", refs);
-    json_object_set_new(o, "fingerprint_digest", nstr(pol->fingerprint_digest));
+    json_object_set_new(o, "fingerprint_digest", cli_str_json(pol->fingerprint_digest));
     json_object_set_new(o, "fingerprints",
                         cli_strings_json(pol->fingerprints, pol->n_fingerprints));
     json_object_set_new(o, "dane_depends_on_dns", json_boolean(pol->dane_needs_dns));
-    json_object_set_new(o, "downgrade", nstr(pol->downgrade));
+    json_object_set_new(o, "downgrade", cli_str_json(pol->downgrade));
     json_object_set_new(o, "mx_lookup", json_boolean(pol->mx_lookup));
     json_object_set_new(o, "other_attributes",
                         cli_strings_json(pol->other_attrs, pol->n_other_attrs));
-    json_object_set_new(o, "dsn", nstr(pol->dsn));
-    json_object_set_new(o, "reason", nstr(pol->reason));
+    json_object_set_new(o, "dsn", cli_str_json(pol->dsn));
+    json_object_set_new(o, "reason", cli_str_json(pol->reason));
     json_object_set_new(o, "postfix_log", cli_strings_json(pol->log, pol->n_log));
     json_object_set_new(o, "doomed", json_boolean(pol->doomed));
-    json_object_set_new(o, "doomed_dsn", nstr(pol->doomed_dsn));
-    json_object_set_new(o, "doomed_reason", nstr(pol->doomed_reason));
+    json_object_set_new(o, "doomed_dsn", cli_str_json(pol->doomed_dsn));
+    json_object_set_new(o, "doomed_reason", cli_str_json(pol->doomed_reason));
     json_object_set_new(o, "doomed_because", cli_strings_json(pol->later, pol->n_later));
     json_object_set_new(o, "notes", cli_strings_json(pol->notes, pol->n_notes));
     return o;
