@@ -163,7 +163,7 @@ tlsp_check_fate(const struct tlsp_outcome *o, size_t n, size_t total, const char
         tlsp_set_str(&fate->relay, "none") != TLSP_OK)
         return TLSP_NOMEM;
 status_line:
-    to = rcpt ? tlsp_aprintf("to=<%s>, ", rcpt) : tlsp_strdup("");
+    to = tlsp_aprintf("to=<%s>, ", rcpt ? rcpt : "RCPT"); /* Postfix always logs to= */
     if (to == NULL)
         return TLSP_NOMEM;
     if (fate->status == TLSP_FATE_DELIVERABLE)
@@ -702,7 +702,7 @@ fallback_problem(struct tlsp_check_result *res)
     f->status = TLSP_FATE_DEFERRED;
     if (tlsp_set_str(&f->dsn, "4.3.5") != TLSP_OK)
         return TLSP_NOMEM;
-    to = res->rt.recipient ? tlsp_aprintf("to=<%s>, ", res->rt.recipient) : tlsp_strdup("");
+    to = tlsp_aprintf("to=<%s>, ", res->rt.recipient ? res->rt.recipient : "RCPT");
     line = to ? tlsp_aprintf("QUEUEID: %srelay=%s, dsn=%s, status=deferred (%s)", to, f->relay,
                              f->dsn, f->reason ? f->reason : "")
               : NULL;

@@ -90,7 +90,8 @@ struct tlsp_fate {
  *       dsn, reason the failure when nothing was tried (a DNS failure), or NULL:
  *                  Postfix then says "4.3.0 server unavailable or unable to
  *                  receive mail".
- *       rcpt       recipient for "to=<...>", or NULL.
+ *       rcpt       recipient for "to=<...>", or NULL: then "to=<RCPT>" (a domain
+ *                  destination names no recipient; Postfix always logs one).
  * Out:  fate       filled on TLSP_OK (zeroed first); tlsp_fate_fini().
  * Returns TLSP_OK, TLSP_INVAL, TLSP_NOMEM.
  * Rules: DELIVER ends the list; FAIL with retry_plain logs "QUEUEID: REASON"

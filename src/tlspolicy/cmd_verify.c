@@ -207,9 +207,8 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
                 r->pol.host ? r->pol.host : r->pol.nexthop,
                 r->pol.reason ? r->pol.reason : "client TLS configuration problem");
         fprintf(fp,
-                "  postfix/smtp[PID]: QUEUEID: %s%s%srelay=none, dsn=%s, status=deferred (%s)\n",
-                r->rt.recipient ? "to=<" : "", r->rt.recipient ? r->rt.recipient : "",
-                r->rt.recipient ? ">, " : "", r->pol.dsn ? r->pol.dsn : "4.7.5",
+                "  postfix/smtp[PID]: QUEUEID: to=<%s>, relay=none, dsn=%s, status=deferred (%s)\n",
+                r->rt.recipient ? r->rt.recipient : "RCPT", r->pol.dsn ? r->pol.dsn : "4.7.5",
                 r->pol.reason ? r->pol.reason : "");
         fprintf(fp, "\nVerdict: the TLS policy is invalid; Postfix defers the mail without "
                     "connecting: dsn=%s (%s) (exit %d)\n",
@@ -255,11 +254,10 @@ print_text(FILE *fp, const struct cli_opts *o, struct tlsp_cf *cf, const struct 
         fputc('\n', fp);
     }
     if (!v->deliver) {
-        fprintf(fp, "  postfix/smtp[PID]: QUEUEID: %s%s%srelay=%s, dsn=%s, status=deferred (%s)\n",
-                r->rt.recipient ? "to=<" : "", r->rt.recipient ? r->rt.recipient : "",
-                r->rt.recipient ? ">, " : "",
-                v->engine_ok || v->word != TLSP_WORD_NONE || v->engine_error ? v->namaddr
-                                                                               : "none",
+        fprintf(fp,
+                "  postfix/smtp[PID]: QUEUEID: to=<%s>, relay=%s, dsn=%s, status=deferred (%s)\n",
+                r->rt.recipient ? r->rt.recipient : "RCPT",
+                v->engine_ok || v->word != TLSP_WORD_NONE || v->engine_error ? v->namaddr : "none",
                 v->dsn ? v->dsn : "?", v->reason ? v->reason : "");
     }
     if (v->n_log == 0 && r->pol.n_log == 0 && v->deliver)

@@ -135,7 +135,7 @@ test_soft_then_hard(void **state)
     assert_int_equal(f.decided_by, 1);
     assert_string_equal(f.lines[0], "QUEUEID: TLS is required, but host a[127.0.0.1] refused to "
                                     "start TLS: 454 4.7.0 busy");
-    assert_string_equal(f.status_line, "QUEUEID: relay=b[127.0.0.2]:25, dsn=5.7.3, "
+    assert_string_equal(f.status_line, "QUEUEID: to=<RCPT>, relay=b[127.0.0.2]:25, dsn=5.7.3, "
                                        "status=bounced (TLS is required, but host b[127.0.0.2] "
                                        "refused to start TLS: 554 5.7.3 no)");
     tlsp_fate_fini(&f);
@@ -239,8 +239,8 @@ test_nothing_tried(void **state)
     (void)state;
     assert_int_equal(tlsp_check_fate(o, 1, 1, NULL, NULL, NULL, &f), TLSP_OK);
     assert_int_equal(f.status, TLSP_FATE_DEFERRED);
-    assert_string_equal(f.status_line, "QUEUEID: relay=none, dsn=4.3.0, status=deferred "
-                                        "(server unavailable or unable to receive mail)");
+    assert_string_equal(f.status_line, "QUEUEID: to=<RCPT>, relay=none, dsn=4.3.0, status=deferred "
+                                       "(server unavailable or unable to receive mail)");
     tlsp_fate_fini(&f);
 
     /* A DNS failure with a permanent DSN bounces (no address at all). */
