@@ -918,6 +918,34 @@ is_ip_literal(const char *s)
 
 /* ---- the public entry points ------------------------------------------------------ */
 
+/*
+ * log_and_digest - *_tls_loglevel as a mask (Postfix's warning for an unknown
+ *       word goes to log) and *_tls_fingerprint_digest with its OpenSSL digest
+ *       (NULL when OpenSSL has none; engine_init() reports that).
+ */
+static enum tlsp_status
+log_and_digest(struct setup *s, struct tlsp_strvec *log, unsigned *mask, const char **digest,
+               const EVP_MD **md)
+{
+    const char *loglevel = "0";
+    char *warning = NULL;
+    enum tlsp_status st;
+
+    if ((st = param(s, "tls_loglevel", &loglevel)) != TLSP_OK)
+        return st;
+    *mask = tlsp_tls_log_mask(s->name, loglevel, &warning);
+    if (warning) {
+        st = tlsp_strvec_pushf(log, "warning: %s", warning);
+        free(warning);
+        if (st != TLSP_OK)
+            return st;
+    }
+    if ((st = param(s, "tls_fingerprint_digest", digest)) != TLSP_OK)
+        return st;
+    *md = EVP_get_digestbyname(*digest);
+    return TLSP_OK;
+}
+
 enum tlsp_status
 tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *res,
             struct tlsp_diag *diag)
@@ -927,10 +955,9 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
     struct tlsp_strvec log;
     struct vctx v, cv;
     enum tlsp_status st;
-    const char *loglevel = "0", *digest = "", *host, *addr;
+    const char *digest = "", *host, *addr;
     const EVP_MD *md = NULL;
     unsigned mask = 0;
-    char *warning = NULL;
     SSL_CTX *ctx = NULL;
     SSL *ssl = NULL;
     bool must_match;
@@ -970,18 +997,8 @@ tlsp_verify(const struct tlsp_verify_request *req, struct tlsp_verify_result *re
         st = TLSP_NOMEM;
         goto out;
     }
-    if ((st = param(&s, "tls_loglevel", &loglevel)) != TLSP_OK)
+    if ((st = log_and_digest(&s, &log, &mask, &digest, &md)) != TLSP_OK)
         goto out;
-    mask = tlsp_tls_log_mask(s.name, loglevel, &warning);
-    if (warning) {
-        st = tlsp_strvec_pushf(&log, "warning: %s", warning);
-        free(warning);
-        if (st != TLSP_OK)
-            goto out;
-    }
-    if ((st = param(&s, "tls_fingerprint_digest", &digest)) != TLSP_OK)
-        goto out;
-    md = EVP_get_digestbyname(digest);
     if ((st = leaf_facts(req->chain, md, res)) != TLSP_OK)
         goto out;
 
@@ -1173,10 +1190,9 @@ tlsp_verify_engine(struct tlsp_cf *cf, const struct tlsp_policy *pol,
 {
     struct setup s;
     struct tlsp_strvec log;
-    const char *loglevel = "0", *digest = "";
-    const EVP_MD *md;
-    unsigned mask;
-    char *warning = NULL;
+    const char *digest = "";
+    const EVP_MD *md = NULL;
+    unsigned mask = 0;
     SSL_CTX *ctx = NULL;
     enum tlsp_status st;
 
@@ -1190,18 +1206,8 @@ tlsp_verify_engine(struct tlsp_cf *cf, const struct tlsp_policy *pol,
     s.pol = pol;
     s.diag = diag;
     tlsp_strvec_init(&log);
-    if ((st = param(&s, "tls_loglevel", &loglevel)) != TLSP_OK)
+    if ((st = log_and_digest(&s, &log, &mask, &digest, &md)) != TLSP_OK)
         goto out;
-    mask = tlsp_tls_log_mask(s.name, loglevel, &warning);
-    if (warning) {
-        st = tlsp_strvec_pushf(&log, "warning: %s", warning);
-        free(warning);
-        if (st != TLSP_OK)
-            goto out;
-    }
-    if ((st = param(&s, "tls_fingerprint_digest", &digest)) != TLSP_OK)
-        goto out;
-    md = EVP_get_digestbyname(digest);
     if ((st = engine_init(&s, md, digest, mask, &log, res, &ctx)) != TLSP_OK)
         goto out;
     res->n_log_engine = log.n;
