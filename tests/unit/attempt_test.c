@@ -1173,6 +1173,133 @@ test_bounded_processes(void **state)
     capture_free(&c);
 }
 
+/* Per-attempt bounds: recipients, depth lines; the tlsproxy(8) table. */
+static void
+test_bounded_items(void **state)
+{
+    struct capture c;
+    struct tlsp_attempts *as = NULL;
+    struct tlsp_attempts_stats st;
+    char text[512];
+    int i;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(tlsp_attempts_new(capture_fn, &c, &as), TLSP_OK);
+    for (i = 0; i < 70; i++) {
+        snprintf(text, sizeof(text),
+                 "Dec 06 02:07:20 client postfix/smtp[9]: mx.good.test[127.0.1.1]:25: depth=%d "
+                 "verify=1 subject=/CN=ca%d",
+                 i, i);
+        feed_one(as, "gen", (unsigned long long)i + 1, text);
+    }
+    for (i = 0; i < 70; i++) {
+        snprintf(text, sizeof(text),
+                 "Dec 06 02:07:21 client postfix/smtp[9]: ABCDEF0123: to=<u%d@good.test>, "
+                 "relay=mx.good.test[127.0.1.1]:25, delay=1, delays=1/0/0/0, dsn=2.0.0, "
+                 "status=sent (250 ok)",
+                 i);
+        feed_one(as, "gen", (unsigned long long)i + 100, text);
+    }
+    /* 1100 tlsproxy handshakes: the oldest ones are forgotten */
+    for (i = 0; i < 1100; i++) {
+        snprintf(text, sizeof(text),
+                 "Dec 06 02:08:00 client postfix/tlsproxy[77]: certificate verification failed "
+                 "for mx%d.test[127.0.2.1]:25: self-signed certificate",
+                 i);
+        feed_one(as, "gen", (unsigned long long)i + 200, text);
+    }
+    feed_one(as, "gen", 2000,
+             "Dec 06 02:08:01 client postfix/smtp[10]: Untrusted TLS connection established to "
+             "mx0.test[127.0.2.1]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)");
+    feed_one(as, "gen", 2001,
+             "Dec 06 02:08:01 client postfix/smtp[10]: BCDEF01234: to=<u@mx0.test>, "
+             "relay=mx0.test[127.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=4.7.5, "
+             "status=deferred (Server certificate not verified)");
+    feed_one(
+        as, "gen", 2002,
+        "Dec 06 02:08:01 client postfix/smtp[11]: Untrusted TLS connection established to "
+        "mx1099.test[127.0.2.1]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)");
+    feed_one(as, "gen", 2003,
+             "Dec 06 02:08:01 client postfix/smtp[11]: CDEF012345: to=<u@mx1099.test>, "
+             "relay=mx1099.test[127.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=4.7.5, "
+             "status=deferred (Server certificate not verified)");
+    assert_int_equal(tlsp_attempts_finish(as), TLSP_OK);
+    tlsp_attempts_stats(as, &st);
+    tlsp_attempts_free(as);
+    assert_int_equal(st.attempts, 3);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.r[0].n_depths, TLSP_ATTEMPT_MAX_DEPTHS);
+    assert_int_equal(c.r[0].n_rcpts, TLSP_ATTEMPT_MAX_RCPTS);
+    assert_int_equal(c.r[0].n_rcpts_total, 70);
+    assert_str(c.r[0].rcpts[0], "u0@good.test");
+    assert_false(c.r[1].via_tlsproxy);
+    assert_null(c.r[1].verify_error);
+    assert_int_equal(c.r[1].loglevel, 1);
+    assert_true(c.r[2].via_tlsproxy);
+    assert_str(c.r[2].verify_error, "self-signed certificate");
+    assert_int_equal(c.r[2].loglevel, 0);
+    capture_free(&c);
+}
+
+/* Every real line cut at every length (msg_len, not NUL-terminated):
+ * no crash, and what comes out is well formed and bounded. */
+static void
+test_truncated_lines(void **state)
+{
+    static const char *const files[] = {
+        DIR "name-mismatch-secure-ll2.log",
+        DIR "first-mx-soft-failure-ll2.log",
+        DIR "missing-table-ll2.log",
+        DIR "may-plaintext-fallback-ll1.log",
+        "examples/founding-case/maillog-extended.log",
+        HM "tlsproxy.log",
+        HM "resumed.log",
+    };
+    size_t f;
+
+    (void)state;
+    for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char *path = tu_source_path(files[f]);
+        FILE *fp = fopen(path, "r");
+        struct capture c;
+        struct tlsp_attempts *as = NULL;
+        char *line = NULL;
+        size_t cap = 0, i, cut;
+        ssize_t n;
+
+        assert_non_null(fp);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(tlsp_attempts_new(capture_fn, &c, &as), TLSP_OK);
+        while ((n = getline(&line, &cap, fp)) >= 0) {
+            struct tlsp_logline l;
+
+            if (n > 0 && line[n - 1] == '\n')
+                line[n - 1] = 0;
+            if (!split_line(line, &l))
+                continue;
+            for (cut = 0; cut <= l.msg_len; cut++) {
+                struct tlsp_logline t = l;
+
+                t.msg_len = cut;
+                assert_int_equal(tlsp_attempts_feed(as, &t), TLSP_OK);
+            }
+        }
+        assert_int_equal(tlsp_attempts_finish(as), TLSP_OK);
+        tlsp_attempts_free(as);
+        assert_true(c.total > 0);
+        for (i = 0; i < c.n; i++) {
+            assert_non_null(c.r[i].queue_id);
+            assert_non_null(c.r[i].reason);
+            assert_true(c.r[i].end == TLSP_END_NEXT || c.r[i].relay != NULL);
+        }
+        capture_free(&c);
+        free(line);
+        fclose(fp);
+        free(path);
+    }
+}
+
 int
 main(void)
 {
@@ -1194,6 +1321,8 @@ main(void)
         cmocka_unit_test(test_dialect_pre36_not_trusted),
         cmocka_unit_test(test_line_forms),
         cmocka_unit_test(test_bounded_processes),
+        cmocka_unit_test(test_bounded_items),
+        cmocka_unit_test(test_truncated_lines),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
