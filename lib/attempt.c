@@ -154,10 +154,13 @@ sset(char **dst, const char *s)
     return fset(dst, f);
 }
 
-static bool
+static inline bool
 starts(const char *s, const char *prefix)
 {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
+    while (*prefix)
+        if (*s++ != *prefix++)
+            return false;
+    return true;
 }
 
 static bool
@@ -452,143 +455,215 @@ parse_namaddr_line(const char *s, size_t n, struct pline *pl)
     }
 }
 
+/* "WORD TLS connection established|reused to NAMADDR: PROTO with cipher CIPHER ..."
+ * (word ends at sp) */
+static void
+parse_summary(const char *s, const char *sp, struct pline *pl)
+{
+    enum tlsp_word w = word_of(s, (size_t)(sp - s));
+    const char *p = sp + 16, *q;
+    size_t n;
+
+    if (w == TLSP_WORD_NONE)
+        return;
+    if (starts(p, "established to "))
+        p += 15;
+    else if (starts(p, "reused to "))
+        pl->flag = true, p += 10;
+    else
+        return;
+    if ((n = namaddr_len(p)) == 0)
+        return;
+    pl->word = w;
+    pl->namaddr = fld(p, n);
+    p += n;
+    if (starts(p, ": ")) {
+        p += 2;
+        q = strstr(p, " with cipher ");
+        if (q) {
+            pl->a = fld(p, (size_t)(q - p));
+            p = q + 13;
+            pl->b = fld(p, strcspn(p, " "));
+        }
+    }
+    pl->kind = LK_SUMMARY;
+    pl->level = 1;
+}
+
+/* "[PURPOSE ]certificate verification failed for NAMADDR: TEXT"; p is just
+ * after "for ", purpose ends at sp (NULL: none). */
+static void
+parse_verify_fail(const char *s, const char *sp, const char *p, struct pline *pl)
+{
+    size_t n = namaddr_len(p);
+
+    if (n == 0 || p[n] != ':' || p[n + 1] != ' ')
+        return;
+    if (sp)
+        pl->b = fld(s, (size_t)(sp - s));
+    pl->namaddr = fld(p, n);
+    pl->a = fld_to_end(p + n + 2);
+    pl->kind = LK_VERIFY_FAIL;
+    pl->level = 0;
+}
+
+static void
+parse_warning(const char *m, struct pline *pl)
+{
+    size_t n;
+
+    if (starts(m, "Digest algorithm ") || strcmp(m, "disabling TLS support") == 0) {
+        pl->a = fld_to_end(m);
+        pl->kind = LK_ENGINE_ERROR;
+        pl->level = 0;
+        return;
+    }
+    if (!tls_related_warning(m))
+        return;
+    pl->a = fld_to_end(m);
+    n = namaddr_len(m);
+    if (n && m[n] == ':')
+        pl->namaddr = fld(m, n);
+    pl->kind = LK_WARNING;
+    pl->level = 0;
+}
+
+/* "looking for session KEY in smtp cache", "save session KEY to ...",
+ * "reloaded session KEY from ...", "remove session KEY from ..."; p is at KEY. */
+static void
+parse_cache(const char *p, struct pline *pl)
+{
+    size_t n = strcspn(p, " ");
+
+    if (n == 0 || p[n] != ' ')
+        return;
+    pl->a = fld(p, n);
+    pl->kind = LK_CACHE;
+    pl->level = 2;
+}
+
 static void
 classify(const char *s, struct pline *pl)
 {
-    const char *p;
+    static const char vfail[] = "certificate verification failed for ";
+    const char *p, *sp;
     size_t n;
 
     memset(pl, 0, sizeof(*pl));
     pl->kind = LK_NONE;
     pl->level = -1;
 
-    if (starts(s, "warning: ") || starts(s, "error: ")) {
-        const char *m = s + (s[0] == 'w' ? 9 : 7);
-
-        if (starts(m, "Digest algorithm ") || strcmp(m, "disabling TLS support") == 0) {
-            pl->a = fld_to_end(m);
+    /* Fixed prefixes, by first byte. */
+    switch (s[0]) {
+    case 'w':
+        if (starts(s, "warning: ")) {
+            parse_warning(s + 9, pl);
+            return;
+        }
+        break;
+    case 'e':
+        if (starts(s, "error: ")) {
+            parse_warning(s + 7, pl);
+            return;
+        }
+        break;
+    case 'i':
+        if (starts(s, "initializing the client-side TLS engine")) {
+            pl->kind = LK_ENGINE_INIT;
+            pl->level = 2;
+            return;
+        }
+        break;
+    case 'c':
+        if (starts(s, "cannot load Certification Authority data")) {
+            pl->a = fld_to_end(s);
             pl->kind = LK_ENGINE_ERROR;
             pl->level = 0;
             return;
         }
-        if (!tls_related_warning(m))
+        if (starts(s, vfail)) {
+            parse_verify_fail(s, NULL, s + sizeof(vfail) - 1, pl);
             return;
-        pl->a = fld_to_end(m);
-        n = namaddr_len(m);
-        if (n && m[n] == ':')
-            pl->namaddr = fld(m, n);
-        pl->kind = LK_WARNING;
-        pl->level = 0;
-        return;
-    }
-    if (starts(s, "initializing the client-side TLS engine")) {
-        pl->kind = LK_ENGINE_INIT;
-        pl->level = 2;
-        return;
-    }
-    if (starts(s, "cannot load Certification Authority data")) {
-        pl->a = fld_to_end(s);
-        pl->kind = LK_ENGINE_ERROR;
-        pl->level = 0;
-        return;
-    }
-    if (starts(s, "setting up TLS connection to ")) {
-        p = s + 29;
-        n = namaddr_len(p);
-        if (n)
-            pl->namaddr = fld(p, n);
-        pl->kind = LK_SETUP;
-        pl->level = 2;
-        return;
-    }
-    if (starts(s, "looking for session ") || starts(s, "save session ") ||
-        starts(s, "reloaded session ") || starts(s, "remove session ")) {
-        p = strchr(s, ' ');
-        p = strchr(p + 1, ' ');
-        if (starts(s, "looking"))
-            p = strchr(p + 1, ' ');
-        if (p == NULL)
-            return;
-        p++;
-        n = strcspn(p, " ");
-        if (n == 0 || p[n] != ' ')
-            return;
-        pl->a = fld(p, n);
-        pl->kind = LK_CACHE;
-        pl->level = 2;
-        return;
-    }
-    if (starts(s, "SSL_connect error to ")) {
-        p = s + 21;
-        n = namaddr_len(p);
-        if (n == 0)
-            return;
-        pl->namaddr = fld(p, n);
-        p += n;
-        pl->a = starts(p, ": ") ? fld_to_end(p + 2) : fld_to_end(p);
-        pl->kind = LK_SSL_ERROR;
-        pl->level = 0;
-        return;
-    }
-    if (starts(s, "SSL_connect:") || starts(s, "SSL3 alert ") ||
-        starts(s, "fingerprint: digest as private-use TLSA record")) {
-        pl->kind = LK_VERBOSE;
-        pl->level = 2;
-        return;
-    }
-    if (starts(s, "Host offered STARTTLS: ")) {
-        pl->kind = LK_STARTTLS_NOTE;
-        pl->level = 0;
-        return;
-    }
-    if ((p = strstr(s, "certificate verification failed for ")) != NULL &&
-        (p == s || (p[-1] == ' ' && memchr(s, ' ', (size_t)(p - s - 1)) == NULL))) {
-        if (p != s)
-            pl->b = fld(s, (size_t)(p - s - 1));
-        p += 36;
-        n = namaddr_len(p);
-        if (n == 0 || p[n] != ':' || p[n + 1] != ' ')
-            return;
-        pl->namaddr = fld(p, n);
-        pl->a = fld_to_end(p + n + 2);
-        pl->kind = LK_VERIFY_FAIL;
-        pl->level = 0;
-        return;
-    }
-    if ((p = strstr(s, " TLS connection ")) != NULL && memchr(s, ' ', (size_t)(p - s)) == NULL) {
-        enum tlsp_word w = word_of(s, (size_t)(p - s));
-        const char *q;
-
-        p += 16;
-        if (w == TLSP_WORD_NONE)
-            return;
-        if (starts(p, "established to "))
-            p += 15;
-        else if (starts(p, "reused to "))
-            pl->flag = true, p += 10;
-        else
-            return;
-        n = namaddr_len(p);
-        if (n == 0)
-            return;
-        pl->word = w;
-        pl->namaddr = fld(p, n);
-        p += n;
-        if (starts(p, ": ")) {
-            p += 2;
-            q = strstr(p, " with cipher ");
-            if (q) {
-                pl->a = fld(p, (size_t)(q - p));
-                p = q + 13;
-                pl->b = fld(p, strcspn(p, " "));
-            }
         }
-        pl->kind = LK_SUMMARY;
-        pl->level = 1;
-        return;
+        break;
+    case 's':
+        if (starts(s, "setting up TLS connection to ")) {
+            p = s + 29;
+            if ((n = namaddr_len(p)) != 0)
+                pl->namaddr = fld(p, n);
+            pl->kind = LK_SETUP;
+            pl->level = 2;
+            return;
+        }
+        if (starts(s, "save session ")) {
+            parse_cache(s + 13, pl);
+            return;
+        }
+        break;
+    case 'l':
+        if (starts(s, "looking for session ")) {
+            parse_cache(s + 20, pl);
+            return;
+        }
+        break;
+    case 'r':
+        if (starts(s, "reloaded session ")) {
+            parse_cache(s + 17, pl);
+            return;
+        }
+        if (starts(s, "remove session ")) {
+            parse_cache(s + 15, pl);
+            return;
+        }
+        break;
+    case 'S':
+        if (starts(s, "SSL_connect error to ")) {
+            p = s + 21;
+            if ((n = namaddr_len(p)) == 0)
+                return;
+            pl->namaddr = fld(p, n);
+            p += n;
+            pl->a = starts(p, ": ") ? fld_to_end(p + 2) : fld_to_end(p);
+            pl->kind = LK_SSL_ERROR;
+            pl->level = 0;
+            return;
+        }
+        if (starts(s, "SSL_connect:") || starts(s, "SSL3 alert ")) {
+            pl->kind = LK_VERBOSE;
+            pl->level = 2;
+            return;
+        }
+        break;
+    case 'f':
+        if (starts(s, "fingerprint: digest as private-use TLSA record")) {
+            pl->kind = LK_VERBOSE;
+            pl->level = 2;
+            return;
+        }
+        break;
+    case 'H':
+        if (starts(s, "Host offered STARTTLS: ")) {
+            pl->kind = LK_STARTTLS_NOTE;
+            pl->level = 0;
+            return;
+        }
+        break;
+    default:
+        break;
     }
-    n = namaddr_len(s);
-    if (n) {
+
+    /* "WORD TLS connection ...", "PURPOSE certificate verification failed ..." */
+    if ((sp = strchr(s, ' ')) != NULL) {
+        if (starts(sp + 1, "TLS connection ")) {
+            parse_summary(s, sp, pl);
+            return;
+        }
+        if (starts(sp + 1, vfail)) {
+            parse_verify_fail(s, sp, sp + sizeof(vfail), pl);
+            return;
+        }
+    }
+    if ((n = namaddr_len(s)) != 0) {
         parse_namaddr_line(s, n, pl);
         return;
     }
@@ -1313,6 +1388,9 @@ on_delivery(struct tlsp_attempts *as, struct proc *p, const struct tlsp_logline 
         h->n_rcpts_total++;
         h->when = line->when;
         h->lineno = line->lineno;
+        if (line->file && (h->file == NULL || strcmp(h->file, line->file) != 0) &&
+            sset(&h->file, line->file) != TLSP_OK)
+            return TLSP_NOMEM;
         return arr_push(&h->rcpts, &h->n_rcpts, TLSP_ATTEMPT_MAX_RCPTS, pl->rcpt);
     }
     if ((st = flush_held(as, p)) != TLSP_OK)
