@@ -246,14 +246,25 @@ static const char *const not_next[] = {
 };
 
 /* Programs whose lines never hold a delivery attempt of interest. */
-static const char *const ignored_programs[] = {
-    "qmgr",           "oqmgr",      "cleanup",   "pickup",    "smtpd",    "postscreen",
-    "tlsmgr",         "master",     "anvil",     "scache",    "bounce",   "defer",
-    "trace",          "postqueue",  "postsuper", "postdrop",  "sendmail", "trivial-rewrite",
-    "proxymap",       "proxywrite", "showq",     "dnsblog",   "verify",   "flush",
-    "postfix-script", "postmap",    "postlog",   "postalias", "postcat",  "postconf",
-    "qmqpd",          "spawn",      "local",     "virtual",   "pipe",     "discard",
+#define PROG(s)                                                                                    \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const struct {
+    const char *name;
+    size_t len;
+} ignored_programs[] = {
+    PROG("qmgr"),           PROG("oqmgr"),           PROG("cleanup"),   PROG("pickup"),
+    PROG("smtpd"),          PROG("postscreen"),      PROG("tlsmgr"),    PROG("master"),
+    PROG("anvil"),          PROG("scache"),          PROG("bounce"),    PROG("defer"),
+    PROG("trace"),          PROG("postqueue"),       PROG("postsuper"), PROG("postdrop"),
+    PROG("sendmail"),       PROG("trivial-rewrite"), PROG("proxymap"),  PROG("proxywrite"),
+    PROG("showq"),          PROG("dnsblog"),         PROG("verify"),    PROG("flush"),
+    PROG("postfix-script"), PROG("postmap"),         PROG("postlog"),   PROG("postalias"),
+    PROG("postcat"),        PROG("postconf"),        PROG("qmqpd"),     PROG("spawn"),
+    PROG("local"),          PROG("virtual"),         PROG("pipe"),      PROG("discard"),
 };
+#undef PROG
 
 static bool
 tls_related_warning(const char *m)
@@ -1472,8 +1483,8 @@ program_ignored(const struct tlsp_logline *line)
     if (line->program == NULL)
         return false;
     for (i = 0; i < sizeof(ignored_programs) / sizeof(ignored_programs[0]); i++)
-        if (strlen(ignored_programs[i]) == line->program_len &&
-            memcmp(ignored_programs[i], line->program, line->program_len) == 0)
+        if (ignored_programs[i].len == line->program_len &&
+            memcmp(ignored_programs[i].name, line->program, line->program_len) == 0)
             return true;
     return false;
 }

@@ -1034,6 +1034,9 @@ test_line_forms(void **state)
         "delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)\n"
         "Jan 02 10:00:05 h postfix/smtp[4]: warning: hello: not a queue id\n"
         "Jan 02 10:00:05 h postfix/smtp[4]: enabling PIX workarounds\n"
+        "Jan 02 10:00:05 h postfix/local[8]: 99AA11BB22: to=<r@h>, relay=local, delay=0, "
+        "delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)\n"
+        "Jan 02 10:00:05 h postfix/cleanup[8]: 99AA11BB22: message-id=<1@h>\n"
         "Jan 02 10:00:06 h postfix/smtp[5]: setting up TLS connection to mx.v.test[192.0.2.5]:25\n",
         &c, &st);
     assert_int_equal(c.n, 3);
