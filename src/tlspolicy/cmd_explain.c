@@ -248,6 +248,7 @@ memo_diag(struct run *r, const struct tlsp_attempt *a, enum tlsp_cause cause)
 {
     char *key = NULL;
     struct memo *m;
+    enum tlsp_status st;
     size_t len;
 
     len = strlen(a->nexthop ? a->nexthop : "") + strlen(a->mx_host ? a->mx_host : "") + 32;
@@ -268,10 +269,10 @@ memo_diag(struct run *r, const struct tlsp_attempt *a, enum tlsp_cause cause)
         m->key = NULL;
         tlsp_logdiag_fini(&m->diag);
     }
-    if (tlsp_logdiag_run(a, &r->ctx_cf, &m->diag, r->diag) != TLSP_OK) {
+    if ((st = tlsp_logdiag_run(a, &r->ctx_cf, &m->diag, r->diag)) != TLSP_OK) {
         tlsp_logdiag_fini(&m->diag);
         free(key);
-        r->st = TLSP_NOMEM;
+        r->st = st;
         return NULL;
     }
     m->key = key;
@@ -464,23 +465,28 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
             plural(g->messages, "message", "messages"), g->attempts,
             plural(g->attempts, "attempt", "attempts"), when_text(g->first, ' ', t1, sizeof(t1)),
             when_text(g->last, ' ', t2, sizeof(t2)));
-    fprintf(fp, "    Sample: %s:%llu", sm->file ? sm->file : "?", sm->lineno);
-    if (sm->queue_id) {
-        fputs(", queue id ", fp);
-        cli_put_safe(fp, sm->queue_id);
+    {
+        char sample[3 * TLSP_ATTEMPT_MAX_FIELD];
+        size_t off = 0;
+
+#define SAMPLE_ADD(...)                                                                         \
+    do {                                                                                       \
+        if (off < sizeof(sample))                                                              \
+            off += (size_t)snprintf(sample + off, sizeof(sample) - off, __VA_ARGS__);          \
+    } while (0)
+        SAMPLE_ADD("%s:%llu", sm->file ? sm->file : "?", sm->lineno);
+        if (sm->queue_id)
+            SAMPLE_ADD(", queue id %s", sm->queue_id);
+        SAMPLE_ADD(", %s", tlsp_attempt_end_name(sm->end));
+        if (sm->dsn)
+            SAMPLE_ADD(" dsn=%s", sm->dsn);
+        if (sm->reason)
+            SAMPLE_ADD(" (%s)", sm->reason);
+#undef SAMPLE_ADD
+        cli_print_wrapped(fp, "    Sample: ", "      ", sample);
     }
-    if (sm->server) {
-        fputs(", server ", fp);
-        cli_put_safe(fp, sm->server);
-    }
-    fprintf(fp, ", %s", tlsp_attempt_end_name(sm->end));
-    if (sm->dsn)
-        fprintf(fp, " dsn=%s", sm->dsn);
-    if (sm->reason) {
-        fputs(" (", fp);
-        cli_put_safe(fp, sm->reason);
-        fputc(')', fp);
-    }
+    fputs("    Server: ", fp);
+    cli_put_safe(fp, sm->server ? sm->server : "none reached");
     fputc('\n', fp);
     if (sm->loglevel_seen >= 0)
         fprintf(fp, "    Log detail: lines of smtp_tls_loglevel %d\n", sm->loglevel_seen);
@@ -969,7 +975,8 @@ cmd_explain(int argc, char **argv)
     lo.year = year;
     lo.idents = (const char *const *)idents;
     lo.n_idents = n_idents;
-    if (!no_progress && isatty(STDERR_FILENO)) {
+    /* Not when JSON lines go to the same terminal as they are read. */
+    if (!no_progress && isatty(STDERR_FILENO) && !(r.fmt == FMT_JSONL && isatty(STDOUT_FILENO))) {
         lo.progress = progress;
         lo.progress_arg = &r;
     }
@@ -1011,7 +1018,7 @@ cmd_explain(int argc, char **argv)
     if (r.fmt == FMT_JSON) {
         print_json(&r, files, n_files, v, nv, &ls, &ast, &tot, rc);
     } else if (r.fmt == FMT_TEXT) {
-        size_t len = 32;
+        size_t len = 64;
 
         for (i = 0; i < n_files; i++)
             len += strlen(files[i]) + 1;
@@ -1030,7 +1037,7 @@ cmd_explain(int argc, char **argv)
         cli_print_diag(stderr, &diag, "tlspolicy explain: ");
     if (r.st != TLSP_OK) {
         fflush(stdout);
-        rc = cli_print_fatal(SUB, false, "", &o, &diag, cli_stop_context(r.st));
+        rc = cli_print_fatal(SUB, o.json, "", &o, &diag, cli_stop_context(r.st));
     }
 out:
     progress_clear(&r);
