@@ -458,14 +458,7 @@ struct tlsp_logsummary {
 static void
 sample_fini(struct tlsp_logsummary_sample *s)
 {
-    tlsp_logsummary_diag_fini(&s->diag);
-    tlsp_logsummary_free_attempt(s->attempt);
-    free(s->file);
-    free(s->queue_id);
-    free(s->server);
-    free(s->mx_host);
-    free(s->reason);
-    free(s->dsn);
+    free(s->block_);
     memset(s, 0, sizeof(*s));
 }
 
@@ -674,31 +667,196 @@ more_informative(const struct tlsp_logsummary_group *g, const struct tlsp_attemp
     return a->when < 0 || cur->when < 0 || a->when >= cur->when;
 }
 
+/*
+ * A sample is copied into one block: a first pass over the data measures
+ * it (base NULL: nothing is written), a second one fills it. One malloc()
+ * per sample matters: the sample of a busy group is replaced by each later
+ * attempt with as much detail.
+ */
+struct arena {
+    char *base; /* NULL while measuring */
+    size_t used;
+};
+
+static void *
+ar_alloc(struct arena *ar, size_t n, size_t align)
+{
+    size_t off = (ar->used + align - 1) & ~(align - 1);
+
+    ar->used = off + n;
+    return ar->base ? ar->base + off : NULL;
+}
+
+static char *
+ar_str(struct arena *ar, const char *s)
+{
+    size_t n;
+    char *p;
+
+    if (s == NULL)
+        return NULL;
+    n = strlen(s) + 1;
+    if ((p = ar_alloc(ar, n, 1)) != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* ar_strv - a copy of n strings; *n_out is n, or 0 when v is NULL. */
+static char **
+ar_strv(struct arena *ar, char *const *v, size_t n, size_t *n_out)
+{
+    char **out;
+    size_t i;
+
+    *n_out = v ? n : 0;
+    if (v == NULL || n == 0)
+        return NULL;
+    out = ar_alloc(ar, n * sizeof(*out), _Alignof(char *));
+    for (i = 0; i < n; i++) {
+        char *c = ar_str(ar, v[i]);
+
+        if (out)
+            out[i] = c;
+    }
+    return out;
+}
+
+static void
+ar_diag(struct arena *ar, const struct tlsp_logdiag *src, struct tlsp_logdiag *dst)
+{
+    struct tlsp_finding *fv = NULL;
+    struct tlsp_fix *xv = NULL;
+    size_t i;
+
+    *dst = *src;
+    dst->title = ar_str(ar, src->title);
+    dst->n_findings = src->findings ? src->n_findings : 0;
+    if (dst->n_findings > 0)
+        fv = ar_alloc(ar, dst->n_findings * sizeof(*fv), _Alignof(struct tlsp_finding));
+    for (i = 0; i < dst->n_findings; i++) {
+        char *t = ar_str(ar, src->findings[i].text);
+
+        if (fv) {
+            fv[i].text = t;
+            fv[i].proven = src->findings[i].proven;
+        }
+    }
+    dst->findings = fv;
+    dst->unknown = ar_strv(ar, src->unknown, src->n_unknown, &dst->n_unknown);
+    dst->settle = ar_strv(ar, src->settle, src->n_settle, &dst->n_settle);
+    dst->level = ar_str(ar, src->level);
+    dst->required = ar_strv(ar, src->required, src->n_required, &dst->n_required);
+    dst->cert_names = ar_strv(ar, src->cert_names, src->n_cert_names, &dst->n_cert_names);
+    dst->entry = ar_str(ar, src->entry);
+    dst->entry_source = ar_str(ar, src->entry_source);
+    dst->table_key = ar_str(ar, src->table_key);
+    dst->n_fixes = src->fixes ? src->n_fixes : 0;
+    if (dst->n_fixes > 0)
+        xv = ar_alloc(ar, dst->n_fixes * sizeof(*xv), _Alignof(struct tlsp_fix));
+    for (i = 0; i < dst->n_fixes; i++) {
+        char *l = ar_str(ar, src->fixes[i].line);
+        char *w = ar_str(ar, src->fixes[i].what);
+        char *t = ar_str(ar, src->fixes[i].tradeoff);
+
+        if (xv) {
+            xv[i].line = l;
+            xv[i].what = w;
+            xv[i].tradeoff = t;
+            xv[i].checked = src->fixes[i].checked;
+        }
+    }
+    dst->fixes = xv;
+}
+
+static struct tlsp_attempt *
+ar_attempt(struct arena *ar, const struct tlsp_attempt *a)
+{
+    struct tlsp_attempt *c = ar_alloc(ar, sizeof(*c), _Alignof(struct tlsp_attempt));
+    struct tlsp_attempt t = *a;
+    struct tlsp_depth_line *dv = NULL;
+    size_t i;
+
+    t.file = ar_str(ar, a->file);
+    t.ident = ar_str(ar, a->ident);
+    t.queue_id = ar_str(ar, a->queue_id);
+    t.rcpts = ar_strv(ar, a->rcpts, a->n_rcpts, &t.n_rcpts);
+    t.relay = ar_str(ar, a->relay);
+    t.dsn = ar_str(ar, a->dsn);
+    t.status = ar_str(ar, a->status);
+    t.reason = ar_str(ar, a->reason);
+    t.nexthop = ar_str(ar, a->nexthop);
+    t.service = ar_str(ar, a->service);
+    t.server = ar_str(ar, a->server);
+    t.mx_host = ar_str(ar, a->mx_host);
+    t.cache_key = ar_str(ar, a->cache_key);
+    t.protocol = ar_str(ar, a->protocol);
+    t.cipher = ar_str(ar, a->cipher);
+    t.n_depths = a->depths ? a->n_depths : 0;
+    if (t.n_depths > 0)
+        dv = ar_alloc(ar, t.n_depths * sizeof(*dv), _Alignof(struct tlsp_depth_line));
+    for (i = 0; i < t.n_depths; i++) {
+        char *subj = ar_str(ar, a->depths[i].subject);
+
+        if (dv) {
+            dv[i] = a->depths[i];
+            dv[i].subject = subj;
+        }
+    }
+    t.depths = dv;
+    t.verify_error = ar_str(ar, a->verify_error);
+    t.verify_purpose = ar_str(ar, a->verify_purpose);
+    t.sans = ar_strv(ar, a->sans, a->n_sans, &t.n_sans);
+    t.matched_san = ar_str(ar, a->matched_san);
+    t.common_name = ar_str(ar, a->common_name);
+    t.subject_cn = ar_str(ar, a->subject_cn);
+    t.issuer_cn = ar_str(ar, a->issuer_cn);
+    t.cert_fpt = ar_str(ar, a->cert_fpt);
+    t.pkey_fpt = ar_str(ar, a->pkey_fpt);
+    t.matched_peername = ar_str(ar, a->matched_peername);
+    t.handshake_error = ar_str(ar, a->handshake_error);
+    t.warnings = ar_strv(ar, a->warnings, a->n_warnings, &t.n_warnings);
+    t.engine_error = ar_str(ar, a->engine_error);
+    if (c)
+        *c = t;
+    return c;
+}
+
+static void
+ar_sample(struct arena *ar, const struct tlsp_attempt *a, const struct tlsp_logdiag *d,
+          bool keep_attempt, struct tlsp_logsummary_sample *sm)
+{
+    sm->lineno = a->lineno;
+    sm->when = a->when;
+    sm->end = a->end;
+    sm->loglevel_seen = a->loglevel_seen;
+    sm->file = ar_str(ar, a->file);
+    sm->queue_id = ar_str(ar, a->queue_id);
+    sm->server = ar_str(ar, a->server);
+    sm->mx_host = ar_str(ar, a->mx_host);
+    sm->reason = ar_str(ar, a->reason);
+    sm->dsn = ar_str(ar, a->dsn);
+    ar_diag(ar, d, &sm->diag);
+    sm->attempt = keep_attempt ? ar_attempt(ar, a) : NULL;
+}
+
 static enum tlsp_status
 take_sample(struct tlsp_logsummary *s, struct tlsp_logsummary_group *g,
             const struct tlsp_attempt *a, const struct tlsp_logdiag *d)
 {
     struct tlsp_logsummary_sample n;
+    struct arena ar = {NULL, 0};
 
     memset(&n, 0, sizeof(n));
-    n.lineno = a->lineno;
-    n.when = a->when;
-    n.end = a->end;
-    n.loglevel_seen = a->loglevel_seen;
-    if (!dup_str(&n.file, a->file) || !dup_str(&n.queue_id, a->queue_id) ||
-        !dup_str(&n.server, a->server) || !dup_str(&n.mx_host, a->mx_host) ||
-        !dup_str(&n.reason, a->reason) || !dup_str(&n.dsn, a->dsn))
-        goto nomem;
-    if (tlsp_logsummary_copy_diag(d, &n.diag) != TLSP_OK)
-        goto nomem;
-    if (s->opts.keep_attempts && tlsp_logsummary_copy_attempt(a, &n.attempt) != TLSP_OK)
-        goto nomem;
+    ar_sample(&ar, a, d, s->opts.keep_attempts, &n);
+    if ((ar.base = malloc(ar.used ? ar.used : 1)) == NULL)
+        return TLSP_NOMEM;
+    memset(&n, 0, sizeof(n));
+    ar.used = 0;
+    ar_sample(&ar, a, d, s->opts.keep_attempts, &n);
+    n.block_ = ar.base;
     sample_fini(&g->sample);
     g->sample = n;
     return TLSP_OK;
-nomem:
-    sample_fini(&n);
-    return TLSP_NOMEM;
 }
 
 static enum tlsp_status

@@ -56,10 +56,12 @@ enum tlsp_logsummary_key {
     TLSP_LOGSUMMARY_OTHER,   /* next hops beyond max_nexthops: name is NULL */
 };
 
-/* The sample attempt of a group: what the output shows of it. */
+/* The sample attempt of a group: what the output shows of it. Every pointer
+ * points into one block the summary owns (do not free them, and do not pass
+ * diag to tlsp_logdiag_fini()). */
 struct tlsp_logsummary_sample {
-    struct tlsp_logdiag diag;     /* deep copy of the attempt's diagnosis */
-    struct tlsp_attempt *attempt; /* deep copy, with keep_attempts; else NULL */
+    struct tlsp_logdiag diag;     /* copy of the attempt's diagnosis */
+    struct tlsp_attempt *attempt; /* copy of the attempt, with keep_attempts; else NULL */
     char *file;                   /* where its delivery line is */
     unsigned long long lineno;
     long long when;               /* -1 unknown */
@@ -70,6 +72,7 @@ struct tlsp_logsummary_sample {
     char *dsn;
     enum tlsp_attempt_end end;
     int loglevel_seen;
+    void *block_;                 /* private: the block */
 };
 
 struct tlsp_logsummary_ids; /* distinct-id counter (private) */
