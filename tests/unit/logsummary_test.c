@@ -531,6 +531,37 @@ test_many_nexthops(void **state)
     tlsp_logsummary_free(s);
 }
 
+static void
+test_missing_fields(void **state)
+{
+    struct tlsp_logsummary *s = new_summary(0, 0, false);
+    struct tlsp_logsummary_nexthop *const *v;
+    size_t n;
+
+    (void)state;
+    /* No queue id: an attempt, not a message. Unknown times: no first/last;
+     * the later attempt of equal detail becomes the sample. */
+    add(s, "x.example", NULL, NULL, -1, 1, TLSP_CAUSE_STARTTLS_REFUSED);
+    add(s, "x.example", NULL, "Q1", -1, 1, TLSP_CAUSE_STARTTLS_REFUSED);
+    assert_int_equal(tlsp_logsummary_sorted(s, &v, &n), TLSP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0]->attempts, 2);
+    assert_int_equal(v[0]->messages, 1);
+    assert_int_equal(v[0]->first, -1);
+    assert_int_equal(v[0]->last, -1);
+    assert_int_equal(v[0]->groups[0].first, -1);
+    assert_string_equal(v[0]->groups[0].sample.queue_id, "Q1");
+    assert_null(v[0]->groups[0].sample.attempt);
+    assert_null(v[0]->groups[0].sample.server);
+    /* A time known later widens first and last. */
+    add(s, "x.example", NULL, "Q2", 77, 0, TLSP_CAUSE_STARTTLS_REFUSED);
+    assert_int_equal(tlsp_logsummary_sorted(s, &v, &n), TLSP_OK);
+    assert_int_equal(v[0]->first, 77);
+    assert_int_equal(v[0]->last, 77);
+    assert_string_equal(v[0]->groups[0].sample.queue_id, "Q1"); /* less detail: kept */
+    tlsp_logsummary_free(s);
+}
+
 int
 main(void)
 {
@@ -543,6 +574,7 @@ main(void)
         cmocka_unit_test(test_estimate_accuracy),
         cmocka_unit_test(test_nexthop_cap),
         cmocka_unit_test(test_many_nexthops),
+        cmocka_unit_test(test_missing_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
