@@ -44,11 +44,11 @@ hash64(const char *s, size_t len, uint64_t seed)
 /* ---- distinct ids ------------------------------------------------------------------ */
 
 struct tlsp_logsummary_ids {
-    size_t limit;     /* exact up to this many */
-    size_t n;         /* distinct hashes in set */
-    size_t cap;       /* slots in set (power of two), 0 before the first */
-    uint64_t *set;    /* 0 = empty slot; NULL once in HyperLogLog mode */
-    uint8_t *hll;     /* HLL_M registers, or NULL in exact mode */
+    size_t limit;  /* exact up to this many */
+    size_t n;      /* distinct hashes in set */
+    size_t cap;    /* slots in set (power of two), 0 before the first */
+    uint64_t *set; /* 0 = empty slot; NULL once in HyperLogLog mode */
+    uint8_t *hll;  /* HLL_M registers, or NULL in exact mode */
 };
 
 static struct tlsp_logsummary_ids *
@@ -318,8 +318,7 @@ tlsp_logsummary_copy_diag(const struct tlsp_logdiag *src, struct tlsp_logdiag *d
             const struct tlsp_fix *f = &src->fixes[i];
 
             dst->fixes[i].checked = f->checked;
-            if (!dup_str(&dst->fixes[i].line, f->line) ||
-                !dup_str(&dst->fixes[i].what, f->what) ||
+            if (!dup_str(&dst->fixes[i].line, f->line) || !dup_str(&dst->fixes[i].what, f->what) ||
                 !dup_str(&dst->fixes[i].tradeoff, f->tradeoff))
                 goto nomem;
         }
@@ -407,9 +406,9 @@ tlsp_logsummary_copy_attempt(const struct tlsp_attempt *src, struct tlsp_attempt
         !dup_str(&a->verify_error, src->verify_error) ||
         !dup_str(&a->verify_purpose, src->verify_purpose) ||
         !dup_str(&a->matched_san, src->matched_san) ||
-        !dup_str(&a->common_name, src->common_name) ||
-        !dup_str(&a->subject_cn, src->subject_cn) || !dup_str(&a->issuer_cn, src->issuer_cn) ||
-        !dup_str(&a->cert_fpt, src->cert_fpt) || !dup_str(&a->pkey_fpt, src->pkey_fpt) ||
+        !dup_str(&a->common_name, src->common_name) || !dup_str(&a->subject_cn, src->subject_cn) ||
+        !dup_str(&a->issuer_cn, src->issuer_cn) || !dup_str(&a->cert_fpt, src->cert_fpt) ||
+        !dup_str(&a->pkey_fpt, src->pkey_fpt) ||
         !dup_str(&a->matched_peername, src->matched_peername) ||
         !dup_str(&a->handshake_error, src->handshake_error) ||
         !dup_str(&a->engine_error, src->engine_error))
@@ -449,8 +448,8 @@ struct tlsp_logsummary {
     size_t cap;                             /* power of two */
     struct tlsp_logsummary_nexthop **list;  /* kept next hops, in arrival order */
     size_t n_list, list_cap;
-    struct tlsp_logsummary_nexthop *other;  /* beyond max_nexthops, or NULL */
-    struct tlsp_logsummary_ids *all_ids;    /* every queue id with a TLS problem */
+    struct tlsp_logsummary_nexthop *other; /* beyond max_nexthops, or NULL */
+    struct tlsp_logsummary_ids *all_ids;   /* every queue id with a TLS problem */
     struct tlsp_logsummary_totals totals;
     struct tlsp_logsummary_nexthop **sorted;
 };

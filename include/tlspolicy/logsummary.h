@@ -64,15 +64,15 @@ struct tlsp_logsummary_sample {
     struct tlsp_attempt *attempt; /* copy of the attempt, with keep_attempts; else NULL */
     char *file;                   /* where its delivery line is */
     unsigned long long lineno;
-    long long when;               /* -1 unknown */
-    char *queue_id;               /* each string NULL when the attempt had none */
+    long long when; /* -1 unknown */
+    char *queue_id; /* each string NULL when the attempt had none */
     char *server;
     char *mx_host;
     char *reason;
     char *dsn;
     enum tlsp_attempt_end end;
     int loglevel_seen;
-    void *block_;                 /* private: the block */
+    void *block_; /* private: the block */
 };
 
 struct tlsp_logsummary_ids; /* distinct-id counter (private) */
@@ -81,29 +81,29 @@ struct tlsp_logsummary_ids; /* distinct-id counter (private) */
 struct tlsp_logsummary_group {
     enum tlsp_cause cause;
     unsigned long long attempts;
-    unsigned long long messages;  /* distinct queue ids; set by tlsp_logsummary_sorted() */
-    bool messages_approximate;    /* messages is a HyperLogLog estimate */
-    long long first, last;        /* first and last time seen, -1 unknown */
+    unsigned long long messages; /* distinct queue ids; set by tlsp_logsummary_sorted() */
+    bool messages_approximate;   /* messages is a HyperLogLog estimate */
+    long long first, last;       /* first and last time seen, -1 unknown */
     struct tlsp_logsummary_sample sample;
     struct tlsp_logsummary_ids *ids_; /* private */
 };
 
 struct tlsp_logsummary_nexthop {
     enum tlsp_logsummary_key key;
-    char *name;                    /* see enum tlsp_logsummary_key */
-    bool nexthop_proven;           /* some attempt's session-cache key named it */
-    unsigned long long attempts;   /* every attempt */
-    unsigned long long attempts_ok; /* attempts of cause TLSP_CAUSE_NONE */
+    char *name;                         /* see enum tlsp_logsummary_key */
+    bool nexthop_proven;                /* some attempt's session-cache key named it */
+    unsigned long long attempts;        /* every attempt */
+    unsigned long long attempts_ok;     /* attempts of cause TLSP_CAUSE_NONE */
     unsigned long long attempts_failed; /* the others */
-    unsigned long long messages;   /* distinct queue ids with a TLS problem; set by
-                                      tlsp_logsummary_sorted() */
+    unsigned long long messages;        /* distinct queue ids with a TLS problem; set by
+                                           tlsp_logsummary_sorted() */
     bool messages_approximate;
-    unsigned long long nexthops;   /* next hops summed up here: 1, or more for OTHER */
-    long long first, last;         /* over every attempt, -1 unknown */
+    unsigned long long nexthops;          /* next hops summed up here: 1, or more for OTHER */
+    long long first, last;                /* over every attempt, -1 unknown */
     struct tlsp_logsummary_group *groups; /* sorted by tlsp_logsummary_sorted(): most
                                              messages, then attempts, then cause */
     size_t n_groups;
-    struct tlsp_logsummary_ids *ids_;     /* private */
+    struct tlsp_logsummary_ids *ids_; /* private */
 };
 
 struct tlsp_logsummary_totals {

@@ -73,9 +73,9 @@ struct run {
     struct tlsp_logdiag_ctx ctx_log; /* without the configuration */
     struct tlsp_logdiag_ctx ctx_cf;  /* with it (cf NULL without -c) */
     struct tlsp_logsummary *sum;
-    struct tlsp_diag *diag;          /* configuration messages, for the notes */
-    struct memo *memo;               /* MEMO_SLOTS, jsonl with -c */
-    enum tlsp_status st;             /* first failure inside the callback */
+    struct tlsp_diag *diag; /* configuration messages, for the notes */
+    struct memo *memo;      /* MEMO_SLOTS, jsonl with -c */
+    enum tlsp_status st;    /* first failure inside the callback */
     bool progress_shown;
 };
 
@@ -309,8 +309,9 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
     json_object_set_new(obj, "server", cli_str_json(a->server));
     json_object_set_new(obj, "mx_host", cli_str_json(a->mx_host));
     json_object_set_new(obj, "service", cli_str_json(a->service));
-    json_object_set_new(obj, "word", a->word == TLSP_WORD_NONE ? json_null()
-                                                               : json_string(tlsp_word_name(a->word)));
+    json_object_set_new(obj, "word",
+                        a->word == TLSP_WORD_NONE ? json_null()
+                                                  : json_string(tlsp_word_name(a->word)));
     json_object_set_new(obj, "dialect", json_string(tlsp_dialect_name(a->dialect)));
     json_object_set_new(obj, "loglevel_seen", json_integer(a->loglevel_seen));
     /* The findings are the log's; with -c, the policy fields are the configuration's. */
@@ -469,10 +470,10 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
         char sample[3 * TLSP_ATTEMPT_MAX_FIELD];
         size_t off = 0;
 
-#define SAMPLE_ADD(...)                                                                         \
-    do {                                                                                       \
-        if (off < sizeof(sample))                                                              \
-            off += (size_t)snprintf(sample + off, sizeof(sample) - off, __VA_ARGS__);          \
+#define SAMPLE_ADD(...)                                                                            \
+    do {                                                                                           \
+        if (off < sizeof(sample))                                                                  \
+            off += (size_t)snprintf(sample + off, sizeof(sample) - off, __VA_ARGS__);              \
     } while (0)
         SAMPLE_ADD("%s:%llu", sm->file ? sm->file : "?", sm->lineno);
         if (sm->queue_id)
@@ -499,18 +500,19 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
             char lead[32];
 
             snprintf(lead, sizeof(lead), "      [%s] ", finding_source(d, i, sh->logd));
-            cli_print_wrapped(fp, lead, "        ",
-                              d->findings[i].text ? d->findings[i].text : "");
+            cli_print_wrapped(fp, lead, "        ", d->findings[i].text ? d->findings[i].text : "");
         }
     }
     if (d->n_cert_names > 0 || d->chain_trusted >= 0) {
         print_names_text(fp, "    Certificate names in the log: ", d->cert_names, d->n_cert_names);
-        fprintf(fp, "%s\n", d->n_cert_names == 0 ? ""
-                            : d->cert_names_complete ? " (every DNS subjectAltName)"
-                                                     : " (not the complete list)");
-        fprintf(fp, "    Chain: %s\n", d->chain_trusted == 1   ? "trusted (proven by the log)"
-                                       : d->chain_trusted == 0 ? "not trusted (proven by the log)"
-                                                               : "trust unknown");
+        fprintf(fp, "%s\n",
+                d->n_cert_names == 0     ? ""
+                : d->cert_names_complete ? " (every DNS subjectAltName)"
+                                         : " (not the complete list)");
+        fprintf(fp, "    Chain: %s\n",
+                d->chain_trusted == 1   ? "trusted (proven by the log)"
+                : d->chain_trusted == 0 ? "not trusted (proven by the log)"
+                                        : "trust unknown");
     }
     if (d->level || d->n_required > 0) {
         fprintf(fp, "    Policy: level %s [%s]", d->level ? d->level : "unknown",
@@ -599,7 +601,8 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
                 nh->messages_approximate ? " (approximately)" : "",
                 plural(nh->messages, "message", "messages"), nh->attempts,
                 plural(nh->attempts, "attempt", "attempts"), nh->attempts_failed,
-                when_text(nh->first, ' ', t1, sizeof(t1)), when_text(nh->last, ' ', t2, sizeof(t2)));
+                when_text(nh->first, ' ', t1, sizeof(t1)),
+                when_text(nh->last, ' ', t2, sizeof(t2)));
         if (nh->key == TLSP_LOGSUMMARY_NEXTHOP && !nh->nexthop_proven)
             fprintf(fp, "  (next hop taken from the recipient's domain: no session-cache key "
                         "names it)\n");
@@ -625,8 +628,9 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
         fprintf(fp, "\nNotes and warnings\n");
         cli_print_diag(fp, r->diag, "  ");
     }
-    fprintf(fp, "\nTotal: %llu %s read from %u %s, %llu delivery %s, %llu with a TLS problem "
-                "(%llu%s %s, %llu %s)",
+    fprintf(fp,
+            "\nTotal: %llu %s read from %u %s, %llu delivery %s, %llu with a TLS problem "
+            "(%llu%s %s, %llu %s)",
             ls->lines, plural(ls->lines, "line", "lines"), ls->files,
             plural(ls->files, "file", "files"), t->attempts,
             plural(t->attempts, "attempt", "attempts"), t->attempts_failed, t->messages_failed,
@@ -665,12 +669,11 @@ nexthop_json(struct run *r, const struct tlsp_logsummary_nexthop *nh)
     json_t *o = json_object(), *causes = json_array();
     size_t k;
 
-    json_object_set_new(o, "nexthop", nh->key == TLSP_LOGSUMMARY_NEXTHOP ? json_string(nh->name)
-                                                                          : json_null());
+    json_object_set_new(o, "nexthop",
+                        nh->key == TLSP_LOGSUMMARY_NEXTHOP ? json_string(nh->name) : json_null());
     json_object_set_new(o, "key", json_string(key_name(nh->key)));
-    json_object_set_new(o, "server_host", nh->key == TLSP_LOGSUMMARY_RELAY
-                                              ? json_string(nh->name)
-                                              : json_null());
+    json_object_set_new(o, "server_host",
+                        nh->key == TLSP_LOGSUMMARY_RELAY ? json_string(nh->name) : json_null());
     json_object_set_new(o, "nexthop_proven", json_boolean(nh->nexthop_proven));
     json_object_set_new(o, "next_hops", json_integer((json_int_t)nh->nexthops));
     json_object_set_new(o, "messages", json_integer((json_int_t)nh->messages));
@@ -904,8 +907,7 @@ cmd_explain(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0)
                 f = FMT_JSONL;
             else {
-                rc = cli_usage_error(SUB, "--format wants text, json or jsonl, not \"%s\"",
-                                     optarg);
+                rc = cli_usage_error(SUB, "--format wants text, json or jsonl, not \"%s\"", optarg);
                 goto out;
             }
             if (fmt_given && f != r.fmt) {

@@ -73,11 +73,12 @@ new_summary(size_t max_nexthops, size_t exact, bool keep)
 }
 
 static void
-add(struct tlsp_logsummary *s, const char *nexthop, const char *mx, const char *qid,
-    long long when, int ll, enum tlsp_cause cause)
+add(struct tlsp_logsummary *s, const char *nexthop, const char *mx, const char *qid, long long when,
+    int ll, enum tlsp_cause cause)
 {
     struct tlsp_attempt a = mk_attempt(nexthop, mx, qid, when, ll);
-    struct tlsp_logdiag d = mk_diag(cause, cause == TLSP_CAUSE_NONE ? "delivered" : "a TLS problem");
+    struct tlsp_logdiag d =
+        mk_diag(cause, cause == TLSP_CAUSE_NONE ? "delivered" : "a TLS problem");
 
     assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
 }
@@ -219,8 +220,7 @@ test_sample_choice(void **state)
     /* Loglevel 0 first, then a loglevel-2 attempt (kept), then a later
      * loglevel-1 one (less detail: not kept), then a later loglevel-2 one
      * (same detail, later: kept). */
-    add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q0", 100, 0,
-        TLSP_CAUSE_NAME_MISMATCH);
+    add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q0", 100, 0, TLSP_CAUSE_NAME_MISMATCH);
     a = mk_attempt("fastmail.fm", "in2-smtp.messagingengine.com", "Q2", 200, 2);
     a.sans = sans;
     a.n_sans = 2;
@@ -239,8 +239,7 @@ test_sample_choice(void **state)
     d.chain_trusted = 1;
     d.level = (char *)"secure";
     assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
-    add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q1", 300, 1,
-        TLSP_CAUSE_NAME_MISMATCH);
+    add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q1", 300, 1, TLSP_CAUSE_NAME_MISMATCH);
     a = mk_attempt("fastmail.fm", "in3-smtp.messagingengine.com", "Q3", 250, 2);
     a.end = TLSP_END_BOUNCED;
     a.dsn = (char *)"5.7.1";
@@ -290,8 +289,7 @@ test_sample_choice(void **state)
     d.chain_trusted = 1;
     d.level = (char *)"secure";
     assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
-    add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q1", 300, 1,
-        TLSP_CAUSE_NAME_MISMATCH);
+    add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q1", 300, 1, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(tlsp_logsummary_sorted(s, &v, &n), TLSP_OK);
     {
         const struct tlsp_logsummary_sample *sm = &v[0]->groups[0].sample;
@@ -408,8 +406,7 @@ test_exact_then_estimate(void **state)
     /* 100 000 distinct ids: within 5 %. */
     for (i = 0; i < 100000 - 257; i++) {
         snprintf(qid, sizeof(qid), "3Zq%07zu", i);
-        add(s, "big.example", "mx.big.example", qid, 700 + (long long)i, 1,
-            TLSP_CAUSE_HANDSHAKE);
+        add(s, "big.example", "mx.big.example", qid, 700 + (long long)i, 1, TLSP_CAUSE_HANDSHAKE);
     }
     assert_int_equal(tlsp_logsummary_sorted(s, &v, &n), TLSP_OK);
     assert_true(v[0]->messages_approximate);
