@@ -145,11 +145,39 @@ finding_source(const struct tlsp_logdiag *d, size_t i, const struct tlsp_logdiag
     return "config";
 }
 
-/* proven_source - where a proven policy fact (level, required names) comes from. */
+/*
+ * level_source / required_source - where pol's security level or required
+ * names come from: "inferred" when not proven; "log" when the diagnosis
+ * without the configuration (logd; NULL when pol is that one) proves the
+ * same; else "config".
+ */
 static const char *
-proven_source(bool proven, bool have_cf)
+level_source(const struct tlsp_logdiag *pol, const struct tlsp_logdiag *logd)
 {
-    return !proven ? "inferred" : have_cf ? "config" : "log";
+    if (!pol->level_proven)
+        return "inferred";
+    if (logd == NULL)
+        return "log";
+    if (logd->level_proven && logd->level && pol->level && strcmp(logd->level, pol->level) == 0)
+        return "log";
+    return "config";
+}
+
+static const char *
+required_source(const struct tlsp_logdiag *pol, const struct tlsp_logdiag *logd)
+{
+    size_t i;
+
+    if (!pol->required_proven)
+        return "inferred";
+    if (logd == NULL)
+        return "log";
+    if (!logd->required_proven || logd->n_required != pol->n_required)
+        return "config";
+    for (i = 0; i < pol->n_required; i++)
+        if (strcmp(logd->required[i], pol->required[i]) != 0)
+            return "config";
+    return "log";
 }
 
 static json_t *
@@ -172,7 +200,7 @@ findings_json(const struct tlsp_logdiag *d, const struct tlsp_logdiag *logd)
 /* diag_fields_json - the diagnosis's fields into obj (cause, title ... fixes). */
 static void
 diag_fields_json(json_t *obj, const struct tlsp_logdiag *d, const struct tlsp_logdiag *logd,
-                 const struct tlsp_logdiag *pol, bool have_cf)
+                 const struct tlsp_logdiag *pol)
 {
     /* pol: where the policy fields come from (d itself, or a remembered
      * configuration diagnosis in jsonl). */
@@ -187,10 +215,14 @@ diag_fields_json(json_t *obj, const struct tlsp_logdiag *d, const struct tlsp_lo
     json_object_set_new(obj, "chain_trusted", trust_json(d->chain_trusted));
     json_object_set_new(obj, "level", cli_str_json(pol->level));
     json_object_set_new(obj, "level_source",
-                        json_string(proven_source(pol->level_proven, have_cf)));
+                        json_string(level_source(pol, logd       ? logd
+                                                      : pol == d ? NULL
+                                                                 : d)));
     json_object_set_new(obj, "required", cli_strings_json(pol->required, pol->n_required));
     json_object_set_new(obj, "required_source",
-                        json_string(proven_source(pol->required_proven, have_cf)));
+                        json_string(required_source(pol, logd       ? logd
+                                                         : pol == d ? NULL
+                                                                    : d)));
     json_object_set_new(obj, "entry", cli_str_json(pol->entry));
     json_object_set_new(obj, "entry_source", cli_str_json(pol->entry_source));
     json_object_set_new(obj, "table_key", cli_str_json(pol->table_key));
@@ -315,7 +347,7 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
     json_object_set_new(obj, "dialect", json_string(tlsp_dialect_name(a->dialect)));
     json_object_set_new(obj, "loglevel_seen", json_integer(a->loglevel_seen));
     /* The findings are the log's; with -c, the policy fields are the configuration's. */
-    diag_fields_json(obj, d, NULL, pol, r->cf != NULL && pol != d);
+    diag_fields_json(obj, d, NULL, pol);
     s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (s) {
         fputs(s, stdout);
@@ -516,10 +548,10 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
     }
     if (d->level || d->n_required > 0) {
         fprintf(fp, "    Policy: level %s [%s]", d->level ? d->level : "unknown",
-                proven_source(d->level_proven, have_cf));
+                level_source(d, sh->logd));
         if (d->n_required > 0) {
             print_names_text(fp, "; names required ", d->required, d->n_required);
-            fprintf(fp, " [%s]", proven_source(d->required_proven, have_cf));
+            fprintf(fp, " [%s]", required_source(d, sh->logd));
         }
         fputc('\n', fp);
     }
@@ -700,7 +732,7 @@ nexthop_json(struct run *r, const struct tlsp_logsummary_nexthop *nh)
         json_object_set_new(c, "first", when_json(g->first));
         json_object_set_new(c, "last", when_json(g->last));
         json_object_set_new(c, "sample", sample_json(&g->sample));
-        diag_fields_json(c, sh.d, sh.logd, sh.d, r->cf != NULL);
+        diag_fields_json(c, sh.d, sh.logd, sh.d);
         json_array_append_new(causes, c);
         shown_fini(&sh);
     }
