@@ -603,8 +603,9 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
             if (f->tradeoff)
                 cli_print_wrapped(fp, "         Trade-off: ", "         ", f->tradeoff);
             if (f->line && f->checked)
-                fprintf(fp, "         Checked: OpenSSL's name check accepts the certificate "
-                            "names the log shows with this line.\n");
+                fprintf(fp, "         Checked: with this line OpenSSL's name check accepts the "
+                            "certificate names the log shows, and the log proves the chain "
+                            "trusted.\n");
         }
     }
 }
@@ -623,7 +624,7 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
         const struct tlsp_logsummary_nexthop *nh = v[i];
 
         if (nh->attempts_failed == 0) {
-            clean++;
+            clean += nh->nexthops;
             clean_attempts += nh->attempts;
             continue;
         }
