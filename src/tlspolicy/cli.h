@@ -119,5 +119,6 @@ json_t *show_policy_json(const struct tlsp_policy *pol, struct tlsp_cf *cf);
 int cmd_policy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

@@ -23,6 +23,10 @@ usage(FILE *fp)
             "  verify DESTINATION   Postfix's verdict on a server's certificate chain, offline\n"
             "  check DESTINATION    the live verdict: DNS, SMTP and STARTTLS to each server as\n"
             "                       Postfix's SMTP client would, and the message's fate\n"
+            "  explain [FILE...]    TLS deferrals and bounces in Postfix logs: per next hop,\n"
+            "                       what happened, why, and the policy-table lines that fix\n"
+            "                       it (offline; --year, --format=text|json|jsonl,\n"
+            "                       --no-progress)\n"
             "\n"
             "Options common to every command:\n"
             "  -c DIR                   Postfix configuration directory (default /etc/postfix)\n"
@@ -36,7 +40,8 @@ usage(FILE *fp)
             "Exit status: 0 every TLS policy on the way is valid and usable; 1 Postfix\n"
             "would defer the mail because of its TLS policy or a failed routing lookup;\n"
             "2 usage error, unreadable input, a configuration that stops Postfix, or input\n"
-            "tlspolicy cannot predict (a table type it does not read).\n"
+            "tlspolicy cannot predict (a table type it does not read). explain: 0 no TLS\n"
+            "problem in the log, 1 at least one, 2 usage error or unreadable log.\n"
             "See tlspolicy(1).\n");
 }
 
@@ -80,5 +85,7 @@ main(int argc, char **argv)
         return cmd_verify(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0)
+        return cmd_explain(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command \"%s\"", cmd);
 }
