@@ -28,7 +28,7 @@
 #include "util/strvec.h"
 
 #define PARAM_NAME_MAX 96
-#define CAFILE_MAX_CERTS 4096             /* certificates read from a CAfile */
+#define CAFILE_MAX_CERTS 4096                /* certificates read from a CAfile */
 #define CAFILE_MAX_BYTES (64L * 1024 * 1024) /* larger CAfiles are not read */
 
 static const char *const cause_names[TLSP_CAUSE_COUNT] = {
@@ -84,20 +84,20 @@ struct dctx {
     struct tlsp_strvec unknown;
     struct tlsp_strvec settle;
     size_t cap_findings;
-    enum tlsp_status st;    /* first allocation failure */
+    enum tlsp_status st; /* first allocation failure */
 
-    const char *reason;     /* the reason, "delivery temporarily suspended: " removed */
+    const char *reason; /* the reason, "delivery temporarily suspended: " removed */
     bool suspended;
-    const char *prefix;     /* "smtp" or "lmtp" */
+    const char *prefix; /* "smtp" or "lmtp" */
     enum names_src names_src;
-    int depth_trust;        /* what the depth= lines show: 1, 0, -1 */
-    int depth_top;          /* greatest depth logged, -1 none */
-    int depth_fail;         /* depth of a verify=0 line at depth > 0, else -1 */
-    bool name_error;        /* the verification error is a name mismatch */
-    bool trust_by_word;     /* the chain is proven trusted by "Trusted" */
-    bool issuer_is_root;    /* the untrusted issuer's CN says Root */
-    bool dane_hint;         /* the lines show DANE in use */
-    char *mi_note;          /* CAfile CA that makes the issuer an intermediate */
+    int depth_trust;     /* what the depth= lines show: 1, 0, -1 */
+    int depth_top;       /* greatest depth logged, -1 none */
+    int depth_fail;      /* depth of a verify=0 line at depth > 0, else -1 */
+    bool name_error;     /* the verification error is a name mismatch */
+    bool trust_by_word;  /* the chain is proven trusted by "Trusted" */
+    bool issuer_is_root; /* the untrusted issuer's CN says Root */
+    bool dane_hint;      /* the lines show DANE in use */
+    char *mi_note;       /* CAfile CA that makes the issuer an intermediate */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -109,8 +109,8 @@ nomem(struct dctx *c)
         c->st = TLSP_NOMEM;
 }
 
-static void
-finding(struct dctx *c, bool proven, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finding(struct dctx *c, bool proven, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 finding(struct dctx *c, bool proven, const char *fmt, ...)
@@ -142,8 +142,7 @@ fail:
     nomem(c);
 }
 
-static void
-unknown(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unknown(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 unknown(struct dctx *c, const char *fmt, ...)
@@ -160,8 +159,7 @@ unknown(struct dctx *c, const char *fmt, ...)
         nomem(c);
 }
 
-static void
-settle(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void settle(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 settle(struct dctx *c, const char *fmt, ...)
@@ -186,8 +184,7 @@ settle(struct dctx *c, const char *fmt, ...)
         nomem(c);
 }
 
-static void
-title(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void title(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 title(struct dctx *c, const char *fmt, ...)
@@ -332,7 +329,10 @@ required_text(char *const *names, size_t n)
 
     tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
     for (i = 0; i < n && st == TLSP_OK; i++)
-        st = tlsp_buf_printf(&b, "%s%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+        st = tlsp_buf_printf(&b, "%s%s%s",
+                             i == 0       ? ""
+                             : i + 1 == n ? " or "
+                                          : ", ",
                              names[i][0] == '.' ? "a name under " : "", names[i]);
     if (st != TLSP_OK) {
         tlsp_buf_fini(&b);
@@ -468,8 +468,8 @@ delivery_prefix(const struct tlsp_attempt *a, struct tlsp_cf *cf)
 {
     const struct tlsp_cf_service *svc;
 
-    if (cf && a->service && (svc = tlsp_cf_service(cf, a->service, NULL)) != NULL &&
-        svc->command && strcmp(svc->command, "lmtp") == 0)
+    if (cf && a->service && (svc = tlsp_cf_service(cf, a->service, NULL)) != NULL && svc->command &&
+        strcmp(svc->command, "lmtp") == 0)
         return "lmtp";
     if (a->ident && tlsp_ends_with(a->ident, "/lmtp"))
         return "lmtp";
@@ -828,10 +828,15 @@ find_chain_trusted(struct dctx *c)
 {
     const struct tlsp_attempt *a = c->a;
 
-    if (c->depth_trust == 1 && c->d->chain_trusted == 1)
+    if (c->depth_trust == 1 && c->d->chain_trusted == 1 && a->depths[0].verify == 0)
         finding(c, true,
                 "The server's certificate chain is trusted: every depth= line after the name "
                 "check has verify=1 (depth 0 to %d).",
+                c->depth_top);
+    else if (c->depth_trust == 1 && c->d->chain_trusted == 1)
+        finding(c, true,
+                "The server's certificate chain is trusted: every depth= line has verify=1 "
+                "(depth 0 to %d).",
                 c->depth_top);
     else if (c->trust_by_word && a->dialect == TLSP_DIALECT_PRE36)
         finding(c, true,
@@ -889,17 +894,15 @@ find_trust_unknown(struct dctx *c)
         return;
     }
     finding(c, true,
-            "The certificate does not carry a name Postfix required: Postfix logged \"%s\".",
-            line);
+            "The certificate does not carry a name Postfix required: Postfix logged \"%s\".", line);
     if (a->word == TLSP_WORD_UNTRUSTED)
         finding(c, true,
                 "Postfix logged \"Untrusted TLS connection established to %s\": Postfix 3.6 to "
                 "3.10.3 give that word to a name mismatch whether or not the chain is trusted.",
                 nz(a->server, "the server"));
-    unknown(c,
-            "Whether the server's certificate chain is trusted: Postfix logs only the "
-            "verification error nearest the server's certificate, so a name mismatch at depth 0 "
-            "hides an untrusted issuer further up the chain, and no depth= lines were logged.");
+    unknown(c, "Whether the server's certificate chain is trusted: Postfix logs only the "
+               "verification error nearest the server's certificate, so a name mismatch at depth 0 "
+               "hides an untrusted issuer further up the chain, and no depth= lines were logged.");
     settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
               "show the chain's trust");
     settle_check(c);
@@ -941,17 +944,26 @@ find_not_verified(struct dctx *c)
         finding(c, false,
                 "Probable cause: no certificate name matches the names required (the most "
                 "common reason); an untrusted chain gives the same status line.");
-    unknown(c, "Which check failed, names or chain: no verification failure line of %s is "
-               "in the log. Postfix 3.6 and later log \"certificate verification failed for "
-               "...\" before the status line at any smtp_tls_loglevel when the level checks the "
-               "certificate, so those lines are in another part of the log, or the log is from "
-               "Postfix 3.5 or earlier with smtp_tls_loglevel 0.",
-            proc);
+    if (c->suspended) {
+        unknown(c,
+                "Which check failed, names or chain: the lines of the earlier deferral of "
+                "%s, by the process that connected, tell.",
+                nz(nh, "this destination"));
+    } else {
+        unknown(c,
+                "Which check failed, names or chain: no verification failure line of %s is "
+                "in the log. Postfix 3.6 and later log \"certificate verification failed "
+                "for ...\" before the status line at any smtp_tls_loglevel when the level "
+                "checks the certificate, so those lines are in another part of the log, or "
+                "the log is from Postfix 3.5 or earlier with smtp_tls_loglevel 0.",
+                proc);
+        settle(c,
+               "smtp_tls_loglevel = 1 in main.cf (postfix reload) logs the summary line with "
+               "its trust word; search the whole log for the lines of %s before the status "
+               "line",
+               proc);
+    }
     unknown(c, "Whether the server's certificate chain is trusted.");
-    unknown(c, "The certificate's names.");
-    settle(c, "smtp_tls_loglevel = 1 in main.cf (postfix reload) logs the summary line with its "
-              "trust word; search the whole log for the lines of %s before the status line",
-           proc);
     settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
               "show the chain's trust and the certificate's subject CN");
     settle_check(c);
@@ -978,8 +990,7 @@ find_chain_error(struct dctx *c)
     case TLSP_CAUSE_MISSING_INTERMEDIATE: {
         const char *dn = issuer_dn(a);
 
-        finding(c, true,
-                "The chain does not lead to a trusted CA: Postfix logged \"%s\".", line);
+        finding(c, true, "The chain does not lead to a trusted CA: Postfix logged \"%s\".", line);
         if (leaf_only)
             finding(c, true,
                     "The server sent only its own certificate: every depth= line is at depth 0.");
@@ -993,7 +1004,7 @@ find_chain_error(struct dctx *c)
                     "\"%s\" is probably an intermediate CA that the server should send with its "
                     "certificate (a missing intermediate, for the server's operator to fix)%s.",
                     nz(issuer_cn, dn),
-                    c->mi_note   ? ""
+                    c->mi_note  ? ""
                     : leaf_only ? ": its name does not say Root and the server sent only its "
                                   "own certificate"
                                 : "");
@@ -1046,8 +1057,9 @@ find_chain_error(struct dctx *c)
                     "(Postfix logs only the error nearest the server's certificate).",
                     c->depth_fail);
         } else if (line) {
-            finding(c, true, "The server's certificate chain failed verification: Postfix "
-                             "logged \"%s\".",
+            finding(c, true,
+                    "The server's certificate chain failed verification: Postfix "
+                    "logged \"%s\".",
                     line);
         } else if (starts_with(c->reason, "Server certificate not trusted")) {
             finding(c, true,
@@ -1062,8 +1074,8 @@ find_chain_error(struct dctx *c)
         }
         break;
     }
-    if (d->cause != TLSP_CAUSE_EXPIRED && d->cause != TLSP_CAUSE_DANE_MISMATCH &&
-        !c->name_error && a->verify_error)
+    if (d->cause != TLSP_CAUSE_EXPIRED && d->cause != TLSP_CAUSE_DANE_MISMATCH && !c->name_error &&
+        a->verify_error)
         unknown(c, "Whether the certificate's names match: Postfix logs one verification "
                    "error per handshake, and this one came first.");
     free(line);
@@ -1106,8 +1118,8 @@ find_starttls(struct dctx *c)
         const char *reply = strstr(nz(c->reason, ""), "refused to start TLS: ");
 
         reply = reply ? reply + strlen("refused to start TLS: ") : "";
-        finding(c, true, "The server answered STARTTLS with \"%s\": Postfix logged \"%s\".",
-                reply, st);
+        finding(c, true, "The server answered STARTTLS with \"%s\": Postfix logged \"%s\".", reply,
+                st);
         if (reply[0] == '5')
             finding(c, true,
                     "A 5xx reply to STARTTLS bounces the message at once, even if other MX "
@@ -1133,8 +1145,9 @@ find_handshake(struct dctx *c)
         nomem(c);
         goto out;
     }
-    finding(c, true, "The TLS handshake with %s failed after the server accepted STARTTLS: "
-                     "Postfix logged \"%s\".",
+    finding(c, true,
+            "The TLS handshake with %s failed after the server accepted STARTTLS: "
+            "Postfix logged \"%s\".",
             nz(a->server, "the server"), st);
     switch (d->cause) {
     case TLSP_CAUSE_BAD_CIPHERS:
@@ -1217,8 +1230,9 @@ find_engine(struct dctx *c)
         nomem(c);
         goto out;
     }
-    finding(c, true, "Postfix could not start its TLS engine and the level requires TLS: "
-                     "Postfix logged \"%s\".",
+    finding(c, true,
+            "Postfix could not start its TLS engine and the level requires TLS: "
+            "Postfix logged \"%s\".",
             st);
     if (a->engine_error) {
         finding(c, true, "When it started, %s logged \"%s\".", proc, a->engine_error);
@@ -1227,8 +1241,8 @@ find_engine(struct dctx *c)
                     "The CA file or directory named there is missing, empty or not in PEM "
                     "form (a file of mode 000 still loads, as smtp(8) reads it as root).");
         else if (contains(a->engine_error, "Digest"))
-            finding(c, true,
-                    "%s_tls_fingerprint_digest names a digest OpenSSL does not know.", c->prefix);
+            finding(c, true, "%s_tls_fingerprint_digest names a digest OpenSSL does not know.",
+                    c->prefix);
     } else {
         unknown(c,
                 "Why the engine failed: %s logged it once when it started, before the lines "
@@ -1437,8 +1451,8 @@ find_policy(struct dctx *c)
     if (d->required_proven) {
         match = entry_match(d->entry);
         if (match)
-            finding(c, true, "With match=%s in the policy table entry, Postfix required %s.",
-                    match, req);
+            finding(c, true, "With match=%s in the policy table entry, Postfix required %s.", match,
+                    req);
         else if (name[0] && c->cf) {
             mparam = pget(c->cf, c->prefix,
                           strcmp(d->level, "secure") == 0 ? "tls_secure_cert_match"
@@ -1449,8 +1463,8 @@ find_policy(struct dctx *c)
             finding(c, true, "Postfix required %s.", req);
         }
     } else if (name[0]) {
-        finding(c, false, "With the default %s = %s, Postfix probably required %s.", name,
-                mdefault, req);
+        finding(c, false, "With the default %s = %s, Postfix probably required %s.", name, mdefault,
+                req);
     } else {
         finding(c, false, "Postfix probably required %s.", req);
     }
@@ -1497,16 +1511,15 @@ set_title(struct dctx *c)
         title(c, "untrusted chain: unknown issuer %s", issuer_dn(a));
         break;
     case TLSP_CAUSE_MISSING_INTERMEDIATE:
-        title(c, "untrusted chain: probably a missing intermediate CA (issuer %s)",
-              issuer_dn(a));
+        title(c, "untrusted chain: probably a missing intermediate CA (issuer %s)", issuer_dn(a));
         break;
     case TLSP_CAUSE_SELF_SIGNED:
         title(c, "untrusted chain: self-signed certificate%s%s", d->n_cert_names ? " " : "",
               d->n_cert_names ? d->cert_names[0] : "");
         break;
     case TLSP_CAUSE_EXPIRED:
-        title(c, "%s %s", tlsp_strcaseeq(nz(a->verify_purpose, ""), "CA") ? "CA certificate"
-                                                                          : "certificate",
+        title(c, "%s %s",
+              tlsp_strcaseeq(nz(a->verify_purpose, ""), "CA") ? "CA certificate" : "certificate",
               contains(a->verify_error, "expired") ? "has expired" : "not yet valid");
         break;
     case TLSP_CAUSE_CHAIN_UNTRUSTED:
@@ -1520,8 +1533,7 @@ set_title(struct dctx *c)
             title(c, "untrusted chain (verify=0 at depth %d)", c->depth_fail);
         break;
     case TLSP_CAUSE_NOTHING_TRUSTED:
-        title(c, "nothing trusted: no %s_tls_CAfile or usable %s_tls_CApath", c->prefix,
-              c->prefix);
+        title(c, "nothing trusted: no %s_tls_CAfile or usable %s_tls_CApath", c->prefix, c->prefix);
         break;
     case TLSP_CAUSE_STARTTLS_NOT_OFFERED:
         title(c, "STARTTLS not offered (%s)",
@@ -1670,8 +1682,9 @@ find_cause(struct dctx *c)
             nomem(c);
             break;
         }
-        finding(c, true, "Postfix logged \"%s\", a TLS-related reason tlspolicy does not "
-                         "classify further.",
+        finding(c, true,
+                "Postfix logged \"%s\", a TLS-related reason tlspolicy does not "
+                "classify further.",
                 st);
         free(st);
         break;
@@ -1746,6 +1759,7 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
     char *nothing = NULL;
     enum tlsp_cause cause;
     enum tlsp_status st;
+    size_t i;
 
     if (out == NULL)
         return TLSP_INVAL;
@@ -1808,8 +1822,9 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         strcmp(out->level, "fingerprint") == 0)
         out->cause = TLSP_CAUSE_CHAIN_UNTRUSTED;
     if (cause == TLSP_CAUSE_CHAIN_UNTRUSTED && out->level && out->level_proven &&
-        starts_with(out->level, "dane") && contains(a->verify_error, "not trusted by local or "
-                                                                     "TLSA policy"))
+        starts_with(out->level, "dane") &&
+        contains(a->verify_error, "not trusted by local or "
+                                  "TLSA policy"))
         out->cause = TLSP_CAUSE_DANE_MISMATCH;
     if (out->cause == TLSP_CAUSE_NOTHING_TRUSTED)
         find_nothing_trusted(&c, nothing);
@@ -1817,9 +1832,12 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         find_cause(&c);
     if (out->cause != TLSP_CAUSE_NONE)
         find_policy(&c);
-    if (c.cf && local.n_msgs > 0 && !out->level_proven)
-        finding(&c, true, "The policy could not be read from the configuration: %s.",
-                local.msgs[0].text);
+    for (i = 0; c.cf && !out->level_proven && i < local.n_msgs; i++)
+        if (local.msgs[i].sev >= TLSP_SEV_WARNING) {
+            finding(&c, true, "The policy could not be read from the configuration: %s.",
+                    local.msgs[i].text);
+            break;
+        }
     find_names_seen(&c);
     set_title(&c);
     if (c.st != TLSP_OK)
