@@ -79,6 +79,7 @@ struct dctx {
     const struct tlsp_attempt *a;
     const struct tlsp_logdiag_ctx *ctx;
     struct tlsp_cf *cf;
+    struct tlsp_cf *trust_cf; /* cf as the attempt's master.cf service sees it */
     struct tlsp_logdiag *d;
     struct tlsp_diag *diag;
     struct tlsp_strvec unknown;
@@ -481,9 +482,9 @@ static char *
 nothing_trusted(struct dctx *c)
 {
     char n1[PARAM_NAME_MAX], n2[PARAM_NAME_MAX], n3[PARAM_NAME_MAX];
-    const char *cafile = pget(c->cf, c->prefix, "tls_CAfile", n1, sizeof(n1));
-    const char *capath = pget(c->cf, c->prefix, "tls_CApath", n2, sizeof(n2));
-    const char *append = pget(c->cf, "tls", "append_default_CA", n3, sizeof(n3));
+    const char *cafile = pget(c->trust_cf, c->prefix, "tls_CAfile", n1, sizeof(n1));
+    const char *capath = pget(c->trust_cf, c->prefix, "tls_CApath", n2, sizeof(n2));
+    const char *append = pget(c->trust_cf, "tls", "append_default_CA", n3, sizeof(n3));
     struct stat sb;
 
     if (*cafile || tlsp_strcaseeq(append, "yes"))
@@ -527,7 +528,7 @@ static char *
 cafile_sibling(struct dctx *c, const char *issuer_dn)
 {
     char n1[PARAM_NAME_MAX];
-    const char *cafile = pget(c->cf, c->prefix, "tls_CAfile", n1, sizeof(n1));
+    const char *cafile = pget(c->trust_cf, c->prefix, "tls_CAfile", n1, sizeof(n1));
     char *org = dn_field(issuer_dn, "O"), *cn = dn_field(issuer_dn, "CN"), *out = NULL;
     struct stat sb;
     BIO *bio = NULL;
@@ -1697,10 +1698,20 @@ static void
 apply_config(struct dctx *c, enum tlsp_cause *cause, char **nothing)
 {
     const struct tlsp_attempt *a = c->a;
+    const struct tlsp_cf_service *svc;
+    struct tlsp_cf *view = NULL;
+    struct tlsp_diag scratch;
 
     *nothing = NULL;
     if (c->cf == NULL)
         return;
+    /* A master.cf service's -o settings may change the CA settings. */
+    c->trust_cf = c->cf;
+    tlsp_diag_init(&scratch);
+    if (a->service && (svc = tlsp_cf_service(c->cf, a->service, NULL)) != NULL &&
+        svc->n_overrides > 0 && tlsp_cf_service_view(c->cf, a->service, &view, &scratch) == TLSP_OK)
+        c->trust_cf = view;
+    tlsp_diag_fini(&scratch);
     switch (*cause) {
     case TLSP_CAUSE_UNKNOWN_ISSUER:
     case TLSP_CAUSE_MISSING_INTERMEDIATE:
@@ -1709,10 +1720,8 @@ apply_config(struct dctx *c, enum tlsp_cause *cause, char **nothing)
     case TLSP_CAUSE_NOT_VERIFIED:
         if (c->dane_hint)
             break;
-        if ((*nothing = nothing_trusted(c)) != NULL) {
+        if ((*nothing = nothing_trusted(c)) != NULL)
             *cause = TLSP_CAUSE_NOTHING_TRUSTED;
-            return;
-        }
         break;
     default:
         break;
@@ -1722,6 +1731,8 @@ apply_config(struct dctx *c, enum tlsp_cause *cause, char **nothing)
         if (c->mi_note)
             *cause = TLSP_CAUSE_MISSING_INTERMEDIATE;
     }
+    c->trust_cf = NULL;
+    tlsp_cf_free(view);
 }
 
 static void

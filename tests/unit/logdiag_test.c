@@ -827,15 +827,23 @@ struct cfdir {
 };
 
 static void
-cf_open(struct cfdir *w, const char *main_cf)
+cf_open2(struct cfdir *w, const char *main_cf, const char *master_cf)
 {
     struct tlsp_diag diag;
 
     w->dir = tu_mkdtemp("logdiag");
     free(tu_write(w->dir, "main.cf", main_cf));
+    if (master_cf)
+        free(tu_write(w->dir, "master.cf", master_cf));
     tlsp_diag_init(&diag);
     assert_int_equal(tlsp_cf_load(w->dir, NULL, &w->cf, &diag), TLSP_OK);
     tlsp_diag_fini(&diag);
+}
+
+static void
+cf_open(struct cfdir *w, const char *main_cf)
+{
+    cf_open2(w, main_cf, NULL);
 }
 
 static void
@@ -919,10 +927,22 @@ test_nothing_trusted(void **state)
     tlsp_logdiag_fini(&d);
     cf_close(&w);
 
-    /* With a CAfile: the cause stays what the log says. */
-    cf_open(&w, "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n");
+    /* With a CAfile: the cause stays what the log says, except for a master.cf service
+     * whose -o empties it. */
+    cf_open2(&w, "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n",
+             "smtp      unix  -       -       y       -       -       smtp\n"
+             "nocas     unix  -       -       y       -       -       smtp\n"
+             "  -o smtp_tls_CAfile=\n");
     run_cf(&a, w.cf, &d);
     want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
+    tlsp_logdiag_fini(&d);
+    a.service = S("smtp");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
+    tlsp_logdiag_fini(&d);
+    a.service = S("nocas");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
     tlsp_logdiag_fini(&d);
     cf_close(&w);
 }
