@@ -944,6 +944,15 @@ test_nothing_trusted(void **state)
     run_cf(&a, w.cf, &d);
     want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
     tlsp_logdiag_fini(&d);
+
+    /* lmtp(8) reads lmtp_tls_CAfile, which main.cf leaves empty here. */
+    a.service = NULL;
+    a.ident = S("postfix/lmtp");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
+    want_title(&d, "nothing trusted: no lmtp_tls_CAfile or usable lmtp_tls_CApath");
+    want_finding(&d, "Neither lmtp_tls_CAfile nor lmtp_tls_CApath is set", true);
+    tlsp_logdiag_fini(&d);
     cf_close(&w);
 }
 
@@ -1439,6 +1448,48 @@ test_other_reasons(void **state)
     tlsp_logdiag_fini(&d);
 }
 
+static void
+test_sparse_attempts(void **state)
+{
+    /* Attempts with almost every field missing: each reason still gets its cause. */
+    static const struct {
+        const char *reason;
+        const char *verify_error;
+        enum tlsp_cause want;
+    } rows[] = {
+        {NULL, NULL, TLSP_CAUSE_NONE},
+        {"", NULL, TLSP_CAUSE_NONE},
+        {"Server certificate not verified", NULL, TLSP_CAUSE_NOT_VERIFIED},
+        {"Server certificate not verified", "untrusted issuer", TLSP_CAUSE_UNKNOWN_ISSUER},
+        {"Server certificate not verified", "num=62:hostname mismatch",
+         TLSP_CAUSE_CHAIN_TRUST_UNKNOWN},
+        {"Server certificate not verified", "num=99:something new", TLSP_CAUSE_CHAIN_UNTRUSTED},
+        {"Server certificate not trusted", NULL, TLSP_CAUSE_CHAIN_UNTRUSTED},
+        {"Cannot start TLS: handshake failure", NULL, TLSP_CAUSE_HANDSHAKE},
+        {"TLS is required, but host refused to start TLS: ", NULL, TLSP_CAUSE_STARTTLS_REFUSED},
+        {"TLS is required, but was not offered by host x", NULL, TLSP_CAUSE_STARTTLS_NOT_OFFERED},
+        {"TLS is required, but our TLS engine is unavailable", NULL, TLSP_CAUSE_ENGINE_UNAVAILABLE},
+        {"client TLS configuration problem", NULL, TLSP_CAUSE_POLICY_INVALID},
+        {"TLSA lookup error for ", NULL, TLSP_CAUSE_DANE_TLSA_LOOKUP},
+        {"delivery temporarily suspended: ", NULL, TLSP_CAUSE_NONE},
+    };
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        memset(&a, 0, sizeof(a));
+        a.end = TLSP_END_DEFERRED;
+        a.reason = S(rows[i].reason);
+        a.verify_error = S(rows[i].verify_error);
+        run(&a, &d);
+        want_cause(&d, rows[i].want);
+        assert_int_equal(d.tls_failure, rows[i].want != TLSP_CAUSE_NONE);
+        tlsp_logdiag_fini(&d);
+    }
+}
+
 int
 main(void)
 {
@@ -1468,6 +1519,7 @@ main(void)
         cmocka_unit_test(test_policy_errors),
         cmocka_unit_test(test_dane),
         cmocka_unit_test(test_other_reasons),
+        cmocka_unit_test(test_sparse_attempts),
     };
 
     plain_ctx.version = tlsp_version_default;
