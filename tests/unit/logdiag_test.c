@@ -350,6 +350,13 @@ test_name_mismatch_ll1_chain_trust_unknown(void **state)
     /* The policy's sentences (placeholder or real logfix: level inferred without -c). */
     want_finding(&d, "The level is probably secure", false);
     tlsp_logdiag_fini(&d);
+
+    /* A next hop in brackets with a port is quoted for the shell. */
+    a.nexthop = S("[mx.mismatch.test]:587");
+    a.nexthop_proven = true;
+    run(&a, &d);
+    want_settle(&d, "tlspolicy check '[mx.mismatch.test]:587'");
+    tlsp_logdiag_fini(&d);
 }
 
 static void
@@ -544,6 +551,16 @@ test_founding_extended_pre36(void **state)
                  "in1-smtp.messagingengine.com[66.111.4.74]:25\"",
                  true);
     want_unknown(&d, "The certificate's names: the log shows none");
+    tlsp_logdiag_fini(&d);
+
+    /* Spec 3.6: "HOST[ADDR]:PORT CommonName NAME" without subjectAltName lines. */
+    a.common_name = S("mail.example.org");
+    run(&a, &d);
+    want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
+    want_names(&d, false, 1, "mail.example.org");
+    want_finding(&d, "The certificate's CommonName is mail.example.org (CommonName line).", true);
+    want_unknown(&d, "Whether the certificate carries DNS subjectAltNames besides its CommonName");
+    want_settle(&d, "tlspolicy check fastmail.fm");
     tlsp_logdiag_fini(&d);
 }
 
