@@ -328,8 +328,6 @@ policy_from_cf(const struct tlsp_attempt *a, struct tlsp_cf *cf, const char *des
     for (i = 0; i < pol.n_steps && unreadable == NULL; i++)
         if (pol.steps[i].result == TLSP_RETRY)
             unreadable = pol.steps[i].table ? pol.steps[i].table : "the policy table";
-    if (rst != TLSP_OK && unreadable == NULL)
-        unreadable = pol.maps_value ? pol.maps_value : "the configuration";
     if ((st = merge_diag(diag, &scratch)) != TLSP_OK)
         goto out;
     /* An entry of smtp_tls_per_site is not one of smtp_tls_policy_maps: lines are new. */
@@ -339,14 +337,20 @@ policy_from_cf(const struct tlsp_attempt *a, struct tlsp_cf *cf, const char *des
         st = TLSP_NOMEM;
         goto out;
     }
-    if (unreadable) {
-        /* The answer Postfix would get is not known: leave the fields unknown. */
+    if (unreadable || rst != TLSP_OK) {
+        /* The answer Postfix would get is not known: leave the fields unknown
+         * (tlsp_policy_resolve() said why in diag). */
         struct tlsp_diag one;
 
         tlsp_diag_init(&one);
-        st =
-            tlsp_diag_add(&one, TLSP_SEV_NOTE, NULL, 0,
-                          "%s cannot be read: the TLS policy of %s is not known", unreadable, dest);
+        if (unreadable)
+            st = tlsp_diag_add(&one, TLSP_SEV_NOTE, NULL, 0,
+                               "%s cannot be read: the TLS policy of %s is not known", unreadable,
+                               dest);
+        else
+            st = tlsp_diag_add(&one, TLSP_SEV_NOTE, NULL, 0,
+                               "the TLS policy of %s is not known (%s)", dest,
+                               tlsp_status_name(rst));
         if (st == TLSP_OK)
             st = merge_diag(diag, &one);
         tlsp_diag_fini(&one);
@@ -1544,6 +1548,22 @@ fixes_engine(struct fctx *c)
     free(path);
 }
 
+/* fixes_fingerprint - at fingerprint only the leaf's digest counts (spec
+ * 1.5): the certificate changed, or the configured digests are of another
+ * algorithm; pin what the log shows. */
+static void
+fixes_fingerprint(struct fctx *c)
+{
+    advice(c,
+           tlsp_aprintf("The server's certificate matches none of the fingerprints configured "
+                        "for %s: it changed (a renewal or a new key), or the fingerprints are "
+                        "not %s_tls_fingerprint_digest digests.",
+                        c->key, c->prefix),
+           tlsp_strdup("Nothing to trade: the pin below replaces the old one."));
+    fix_pin(c);
+    fix_weaker(c, TLSP_LEVEL_ENCRYPT);
+}
+
 static void
 fixes_dane(struct fctx *c)
 {
@@ -1585,6 +1605,10 @@ fixes_dane(struct fctx *c)
         fix_weaker(c, TLSP_LEVEL_DANE);
         break;
     case TLSP_CAUSE_DANE_MISMATCH:
+        if (c->level == TLSP_LEVEL_FINGERPRINT) {
+            fixes_fingerprint(c);
+            break;
+        }
         advice(c,
                tlsp_aprintf("The server's certificate matches none of the TLSA records of %s: "
                             "its operator must publish records for the certificate in use (a "
@@ -1681,6 +1705,10 @@ tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_
     case TLSP_CAUSE_EXPIRED:
     case TLSP_CAUSE_CHAIN_UNTRUSTED:
     case TLSP_CAUSE_NOTHING_TRUSTED:
+        if (c.level == TLSP_LEVEL_FINGERPRINT) {
+            fixes_fingerprint(&c);
+            break;
+        }
         fixes_trust(&c);
         fix_pin(&c);
         fix_published(&c);

@@ -1211,6 +1211,60 @@ test_none(void **state)
     world_close(&wo);
 }
 
+/* At fingerprint a changed certificate needs a new pin, not a CA. */
+static void
+test_fingerprint_level(void **state)
+{
+    static const struct want w[] = {
+        {NULL, false, "none of the fingerprints configured for pinned.test"},
+        {"pinned.test fingerprint match=" SELFSIGNED_FPT, true, "sha256"},
+        {"pinned.test encrypt", false, NULL},
+    };
+    struct world wo;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    world_open(&wo,
+               "pinned.test fingerprint "
+               "match=00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:"
+               "99:AA:BB:CC:DD:EE:FF\n",
+               NULL);
+    attempt_init(&a, "pinned.test", "mx.pinned.test");
+    a.verify_error = (char *)"num=65:no matching DANE TLSA records";
+    a.cert_fpt = (char *)SELFSIGNED_FPT;
+    diag_init(&d, TLSP_CAUSE_DANE_MISMATCH, -1, false, NULL);
+    run(&a, wo.cf, &d, &wo.diag);
+    expect_policy(&d, "fingerprint", true, NULL, false);
+    expect_fixes(&d, w, sizeof(w) / sizeof(w[0]));
+    diag_free(&d);
+    world_close(&wo);
+}
+
+/* A table tlspolicy cannot read: the policy is unknown, said once in diag. */
+static void
+test_unsupported_table(void **state)
+{
+    struct world wo;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    size_t i;
+    bool noted = false;
+
+    (void)state;
+    world_open(&wo, "good.test secure\n", "ldap");
+    attempt_init(&a, "good.test", "mx.good.test");
+    diag_init(&d, TLSP_CAUSE_NAME_MISMATCH, 1, false, NULL);
+    run(&a, wo.cf, &d, &wo.diag);
+    expect_policy(&d, NULL, false, NULL, false);
+    expect_entry(&d, NULL, NULL, "good.test", false);
+    for (i = 0; i < wo.diag.n_msgs; i++)
+        noted |= strstr(wo.diag.msgs[i].text, "the TLS policy of good.test is not known") != NULL;
+    assert_true(noted);
+    diag_free(&d);
+    world_close(&wo);
+}
+
 int
 main(void)
 {
@@ -1241,6 +1295,8 @@ main(void)
         cmocka_unit_test(test_bracketed_nexthop),
         cmocka_unit_test(test_dane_without_cf),
         cmocka_unit_test(test_none),
+        cmocka_unit_test(test_fingerprint_level),
+        cmocka_unit_test(test_unsupported_table),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
