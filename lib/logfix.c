@@ -1236,6 +1236,32 @@ fixes_entry_warning(struct fctx *c)
         tlsp_strdup("None: Postfix then applies the entry."));
 }
 
+/* fixes_policy_warning - a valid entry that Postfix still cannot apply:
+ * the DANE settings (spec 1.6), a trust-anchor file; advice from the warning. */
+static void
+fixes_policy_warning(struct fctx *c)
+{
+    const char *w = c->a->n_warnings ? c->a->warnings[0] : NULL;
+    size_t i;
+
+    for (i = 0; i < c->a->n_warnings; i++)
+        if (strstr(c->a->warnings[i], "configured with dnssec lookups disabled")) {
+            add_fix(c, tlsp_aprintf("%s_dns_support_level = dnssec", c->prefix), false,
+                    tlsp_strdup("Turns on the DNSSEC lookups DANE needs (a main.cf setting); "
+                                "the resolver in /etc/resolv.conf must validate DNSSEC."),
+                    tlsp_strdup("None for unsigned domains; lookups then ask for DNSSEC "
+                                "status."));
+            return;
+        }
+    advice(c,
+           w ? tlsp_aprintf("The entry for %s is valid, but Postfix cannot apply it: \"%s\".",
+                            c->key, w)
+             : tlsp_aprintf("The entry for %s is valid, but Postfix cannot apply it (its "
+                            "warnings before the deferral name the problem).",
+                            c->key),
+           tlsp_strdup("None: Postfix then applies the entry."));
+}
+
 /* fixes_entry - the entry rewritten so that Postfix accepts it: a misspelt
  * level or attribute name corrected (within EDIT_MAX), every attribute
  * Postfix still rejects dropped; each step checked with
@@ -1259,7 +1285,7 @@ fixes_entry(struct fctx *c)
     if (line_valid(c, line)) {
         /* The entry is fine: the problem is elsewhere (DANE settings, tafile=). */
         free(line);
-        fixes_entry_warning(c);
+        fixes_policy_warning(c);
         return;
     }
     free(line);

@@ -1265,6 +1265,30 @@ test_unsupported_table(void **state)
     world_close(&wo);
 }
 
+/* A valid dane-only entry with DNSSEC lookups off (spec 1.6 row 3). */
+static void
+test_dane_only_without_dnssec(void **state)
+{
+    static char w_dane[] = "dane.test: dane-only configured with dnssec lookups disabled";
+    static const struct want w[] = {{"smtp_dns_support_level = dnssec", false, "DNSSEC"}};
+    char *wv[] = {w_dane};
+    struct world wo;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    world_open(&wo, "dane.test dane-only\n", NULL);
+    attempt_init(&a, "dane.test", NULL);
+    set_warnings(&a, wv, 1);
+    diag_init(&d, TLSP_CAUSE_POLICY_INVALID, -1, false, NULL);
+    run(&a, wo.cf, &d, &wo.diag);
+    expect_policy(&d, NULL, false, NULL, false);
+    expect_entry(&d, "dane.test dane-only", d.entry_source, "dane.test", false);
+    expect_fixes(&d, w, 1);
+    diag_free(&d);
+    world_close(&wo);
+}
+
 int
 main(void)
 {
@@ -1297,6 +1321,7 @@ main(void)
         cmocka_unit_test(test_none),
         cmocka_unit_test(test_fingerprint_level),
         cmocka_unit_test(test_unsupported_table),
+        cmocka_unit_test(test_dane_only_without_dnssec),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
