@@ -1115,25 +1115,19 @@ fix_exclusion(struct fctx *c, const char *bad)
     const char *v = entry_known(c) ? attr_value(&c->all, "exclude") : NULL;
     struct tlsp_strvec elems, changed;
     struct tlsp_buf b;
+    bool found = false;
     size_t i;
 
-    if (v == NULL) {
-        advice(c,
-               tlsp_aprintf("Remove \"%s\" from the cipher exclusions (the policy entry's "
-                            "exclude= for %s, or %s_tls_mandatory_exclude_ciphers / "
-                            "%s_tls_exclude_ciphers): an exclusion names ciphers or their "
-                            "properties without '!', '+', '-' or '@'.",
-                            bad, c->key, c->prefix, c->prefix),
-               tlsp_strdup("None: the other exclusions stay."));
-        return;
-    }
     tlsp_strvec_init(&elems);
     tlsp_buf_init(&b, TLSP_BUF_TEXT_LIMIT);
-    if ((c->st = tlsp_strvec_split(&elems, v, ":")) == TLSP_OK)
-        for (i = 0; i < elems.n && c->st == TLSP_OK; i++)
-            if (strcmp(elems.v[i], bad) != 0)
+    if (v && (c->st = tlsp_strvec_split(&elems, v, ":")) == TLSP_OK)
+        for (i = 0; i < elems.n && c->st == TLSP_OK; i++) {
+            if (strcmp(elems.v[i], bad) == 0)
+                found = true;
+            else
                 c->st = tlsp_buf_printf(&b, "%s%s", tlsp_buf_str(&b)[0] ? ":" : "", elems.v[i]);
-    if (c->st == TLSP_OK) {
+        }
+    if (c->st == TLSP_OK && found) {
         with_attr(c, &c->all, "exclude", tlsp_buf_str(&b)[0] ? tlsp_buf_str(&b) : NULL, &changed);
         add_fix(c, table_line(c, c->entry_level, &changed, NULL), true,
                 tlsp_aprintf("Drops \"%s\" from exclude=, which Postfix rejects at the "
@@ -1141,6 +1135,14 @@ fix_exclusion(struct fctx *c, const char *bad)
                              bad),
                 tlsp_strdup("None: the other exclusions stay."));
         tlsp_strvec_fini(&changed);
+    } else if (c->st == TLSP_OK) {
+        advice(c,
+               tlsp_aprintf("Remove \"%s\" from the cipher exclusions (the policy entry's "
+                            "exclude= for %s, or %s_tls_mandatory_exclude_ciphers / "
+                            "%s_tls_exclude_ciphers): an exclusion names ciphers or their "
+                            "properties without '!', '+', '-' or '@'.",
+                            bad, c->key, c->prefix, c->prefix),
+               tlsp_strdup("None: the other exclusions stay."));
     }
     tlsp_buf_fini(&b);
     tlsp_strvec_fini(&elems);
