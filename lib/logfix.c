@@ -168,7 +168,7 @@ edit_distance(const char *a, const char *b)
         row[0] = i;
         for (j = 1; j <= lb; j++) {
             size_t up = row[j], best;
-            int ca = a[i - 1], cb = b[j - 1];
+            int ca = (unsigned char)a[i - 1], cb = (unsigned char)b[j - 1];
 
             best = diag + (lower(ca) != lower(cb));
             if (up + 1 < best)
@@ -1406,24 +1406,25 @@ server_name(const struct fctx *c)
     return c->a->mx_host ? c->a->mx_host : c->nexthop ? c->nexthop : c->key;
 }
 
-/* word_in - word is one of the elements of list (comma, space separated). */
+/* word_in - word is one of the elements of list (comma, space separated);
+ * the other elements go to others. */
 static bool
-word_in(const char *list, const char *word, struct tlsp_strvec *others)
+word_in(struct fctx *c, const char *list, const char *word, struct tlsp_strvec *others)
 {
     struct tlsp_strvec v;
     bool found = false;
     size_t i;
 
     tlsp_strvec_init(&v);
-    if (tlsp_strvec_split(&v, list, TLSP_COMMA_SP) == TLSP_OK)
-        for (i = 0; i < v.n; i++) {
+    if ((c->st = tlsp_strvec_split(&v, list, TLSP_COMMA_SP)) == TLSP_OK)
+        for (i = 0; i < v.n && c->st == TLSP_OK; i++) {
             if (strcasecmp(v.v[i], word) == 0)
                 found = true;
-            else if (others && tlsp_strvec_push(others, v.v[i]) != TLSP_OK)
-                found = false;
+            else
+                c->st = tlsp_strvec_push(others, v.v[i]);
         }
     tlsp_strvec_fini(&v);
-    return found;
+    return found && c->st == TLSP_OK;
 }
 
 static void
@@ -1435,7 +1436,7 @@ fixes_starttls(struct fctx *c)
         struct tlsp_strvec others;
 
         tlsp_strvec_init(&others);
-        if (word_in(v, "starttls", &others)) {
+        if (word_in(c, v, "starttls", &others)) {
             struct tlsp_buf b;
             size_t i;
 
