@@ -979,6 +979,24 @@ start_next(struct tlsp_logscan *r, bool *none, struct tlsp_diag *diag)
         f->head_owned = false;
     }
     r->gz = is_gzip(f->head, f->head_len);
+    /* the buffer: TLSP_LOGSCAN_BUF, or less for a small uncompressed file
+     * (still twice max_line, so that it may grow while it is read) */
+    {
+        size_t want = TLSP_LOGSCAN_BUF;
+
+        if (f->regular && !r->gz && f->size < want / 2) {
+            want = (size_t)f->size + 1;
+            if (want < 2 * r->opts.max_line)
+                want = 2 * r->opts.max_line;
+        }
+        if (want > r->cap) {
+            free(r->buf);
+            r->cap = 0;
+            if ((r->buf = malloc(want)) == NULL)
+                return TLSP_NOMEM;
+            r->cap = want;
+        }
+    }
     if (r->gz) {
         if (r->zin == NULL && (r->zin = malloc(LS_GZ_IN)) == NULL)
             return TLSP_NOMEM;
@@ -1100,8 +1118,7 @@ tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_
     r->filter.n_programs = r->opts.n_programs;
     r->filter.n_idents = r->opts.n_idents;
     st = TLSP_NOMEM;
-    r->cap = TLSP_LOGSCAN_BUF;
-    if ((r->files = calloc(n, sizeof(*r->files))) == NULL || (r->buf = malloc(r->cap)) == NULL ||
+    if ((r->files = calloc(n, sizeof(*r->files))) == NULL ||
         (r->headbuf = malloc(LS_PEEK)) == NULL)
         goto out;
     for (i = 0; i < n; i++)
