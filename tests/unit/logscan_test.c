@@ -340,6 +340,24 @@ test_year_rollover(void **state)
     assert_int_equal(rs.v[3].when, 1798848000);
     assert_int_equal(rs.v[3].lineno, 4);
     recs_free(&rs);
+
+    /* --year carries on from one file to the next */
+    {
+        char *jan = tu_write(dir, "maillog.jan", "Jan  2 00:00:00 mail postfix/smtp[3]: next\n");
+        const char *two[2] = {jan, path};
+
+        /* rotated files: modified after their last lines */
+        set_mtime(path, 1799150400); /* 2027-01-05 */
+        set_mtime(jan, 1799150400);
+        collect(two, 2, &o, &rs);
+        assert_int_equal(rs.n, 5);
+        assert_string_equal(rs.v[0].file, path);
+        assert_int_equal(rs.v[0].when, 1798761599);
+        assert_string_equal(rs.v[4].file, jan);
+        assert_int_equal(rs.v[4].when, 1798848000);
+        recs_free(&rs);
+        free(jan);
+    }
     free(path);
     tu_rmtree(dir);
     free(dir);
