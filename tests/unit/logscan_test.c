@@ -517,6 +517,59 @@ test_formats_in_files(void **state)
     free(dir);
 }
 
+static void
+test_stdin(void **state)
+{
+    char *dir = tu_mkdtemp("logscan"), *gz, *later;
+    const char *paths[2];
+    struct tlsp_logscan_opts o = {0};
+    struct recs rs;
+    int saved = dup(STDIN_FILENO), fd;
+
+    (void)state;
+    assert_true(saved >= 0);
+    if (asprintf(&gz, "%s/stdin.gz", dir) < 0)
+        fail();
+    write_gzip(gz, "Dec 06 02:07:24 h postfix/smtp[1]: from stdin\n", 1);
+    later = tu_write(dir, "later", "Dec 07 02:07:24 h postfix/smtp[2]: later\n");
+    o.year = 2026;
+
+    /* standard input alone (no file names), gzip data */
+    fd = open(gz, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    collect(NULL, 0, &o, &rs);
+    assert_int_equal(rs.next_st, TLSP_OK);
+    assert_int_equal(rs.n, 1);
+    assert_string_equal(rs.v[0].file, "-");
+    assert_string_equal(rs.v[0].msg, "from stdin");
+    assert_int_equal(rs.v[0].when, 1796522844);
+    recs_free(&rs);
+
+    /* given after a later file: read first, from the bytes kept while ordering */
+    fd = open(gz, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    paths[0] = later;
+    paths[1] = "-";
+    collect(paths, 2, &o, &rs);
+    assert_int_equal(rs.next_st, TLSP_OK);
+    assert_int_equal(rs.n, 2);
+    assert_string_equal(rs.v[0].file, "-");
+    assert_string_equal(rs.v[0].msg, "from stdin");
+    assert_string_equal(rs.v[1].file, later);
+    recs_free(&rs);
+
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    free(gz);
+    free(later);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ---- limits and bad input ------------------------------------------------ */
 
 static void
@@ -1057,6 +1110,7 @@ main(void)
         cmocka_unit_test(test_binary_garbage),  cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_open_errors),     cmocka_unit_test(test_program_filter),
         cmocka_unit_test(test_progress),        cmocka_unit_test(test_recorded_logs),
+        cmocka_unit_test(test_stdin),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
