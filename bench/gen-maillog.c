@@ -55,7 +55,7 @@ static FILE *out;
 static char obuf[OUT_BUF];
 static size_t olen;
 static unsigned long long written, target;
-static long long now_t;      /* the log's clock, seconds */
+static long long now_t;                          /* the log's clock, seconds */
 static unsigned long long per_line_us, clock_us; /* time step per line */
 static char stamp[32];
 static long long stamp_t = -1;
@@ -71,8 +71,7 @@ flush_out(void)
 }
 
 /* one line: "STAMP mail IDENT: TEXT\n" (IDENT with its [pid] already) */
-static void
-emit(const char *ident, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(const char *ident, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 emit(const char *ident, const char *fmt, ...)
@@ -109,9 +108,10 @@ emit(const char *ident, const char *fmt, ...)
 /* ---- the world ----------------------------------------------------------- */
 
 static const char *const tlds[] = {"com", "net", "org", "de", "fr", "io", "co.uk", "nl"};
-static const char *const words[] = {"acme",  "globex", "initech", "umbrella", "hooli", "vandelay",
-                                    "stark", "wayne",  "tyrell",  "cyberdyne", "soylent", "wonka"};
-static const char *const users[] = {"alice", "bob", "carol", "dave", "erin", "frank", "grace",
+static const char *const words[] = {"acme",   "globex",    "initech", "umbrella",
+                                    "hooli",  "vandelay",  "stark",   "wayne",
+                                    "tyrell", "cyberdyne", "soylent", "wonka"};
+static const char *const users[] = {"alice", "bob",  "carol", "dave",    "erin",  "frank", "grace",
                                     "heidi", "ivan", "judy",  "mallory", "oscar", "peggy", "trent"};
 static const char *const ciphers[] = {
     "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 "
@@ -177,13 +177,13 @@ enum kind {
 };
 
 enum fail {
-    F_MISMATCH_35,     /* <= 3.5 */
-    F_MISMATCH_36,     /* 3.6 - 3.10.3 */
-    F_MISMATCH_3104,   /* >= 3.10.4 */
+    F_MISMATCH_35,   /* <= 3.5 */
+    F_MISMATCH_36,   /* 3.6 - 3.10.3 */
+    F_MISMATCH_3104, /* >= 3.10.4 */
     F_UNTRUSTED,
     F_NOT_OFFERED,
     F_HANDSHAKE,
-    F_NEXT_MX,         /* self-signed first MX, then the second */
+    F_NEXT_MX, /* self-signed first MX, then the second */
     F_REFUSED,
     F_N
 };
@@ -247,8 +247,9 @@ other_line(void)
         snprintf(ident, sizeof(ident), "sshd[%u]", 20000 + below(30000));
         switch (below(3)) {
         case 0:
-            emit(ident, "Accepted publickey for %s from 198.51.100.%u port %u ssh2: ED25519 "
-                        "SHA256:3kqf0mKfJ0x9yTnUq2m8Wl0y5cYp1rZ7k3mB8f2QwXc",
+            emit(ident,
+                 "Accepted publickey for %s from 198.51.100.%u port %u ssh2: ED25519 "
+                 "SHA256:3kqf0mKfJ0x9yTnUq2m8Wl0y5cYp1rZ7k3mB8f2QwXc",
                  users[below(14)], below(250), 40000 + below(20000));
             break;
         case 1:
@@ -256,24 +257,27 @@ other_line(void)
                  40000 + below(20000));
             break;
         default:
-            emit(ident, "Connection closed by authenticating user root 192.0.2.%u port %u "
-                        "[preauth]",
+            emit(ident,
+                 "Connection closed by authenticating user root 192.0.2.%u port %u "
+                 "[preauth]",
                  below(250), 40000 + below(20000));
         }
     } else if (w < 45) {
         snprintf(ident, sizeof(ident), "CRON[%u]", 30000 + below(30000));
         emit(ident, "(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)");
     } else if (w < 60) {
-        emit("kernel", "[%u.%06u] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:"
-                       "08:00 SRC=203.0.113.%u DST=192.0.2.10 LEN=44 TOS=0x00 PREC=0x00 TTL=243 "
-                       "ID=54321 PROTO=TCP SPT=%u DPT=%u WINDOW=1024 RES=0x00 SYN URGP=0",
+        emit("kernel",
+             "[%u.%06u] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:"
+             "08:00 SRC=203.0.113.%u DST=192.0.2.10 LEN=44 TOS=0x00 PREC=0x00 TTL=243 "
+             "ID=54321 PROTO=TCP SPT=%u DPT=%u WINDOW=1024 RES=0x00 SYN URGP=0",
              below(9000000), below(1000000), below(250), 1024 + below(60000), below(10000));
     } else if (w < 72) {
         emit("systemd[1]", "Started session-%u.scope - Session %u of User %s.", below(90000),
              below(90000), users[below(14)]);
     } else if (w < 90) {
-        emit("dovecot", "imap-login: Login: user=<%s@example.org>, method=PLAIN, "
-                        "rip=198.51.100.%u, lip=192.0.2.10, mpid=%u, TLS, session=<x%08X>",
+        emit("dovecot",
+             "imap-login: Login: user=<%s@example.org>, method=PLAIN, "
+             "rip=198.51.100.%u, lip=192.0.2.10, mpid=%u, TLS, session=<x%08X>",
              users[below(14)], below(250), 10000 + below(50000), (unsigned)rnd());
     } else if (w < 95) {
         snprintf(ident, sizeof(ident), "postfix/anvil[%u]", 900 + below(50));
@@ -317,12 +321,13 @@ step(struct job *j)
                  (unsigned long long)rnd(), below(100000), dest);
             return 1;
         case 3:
-            emit("postfix/qmgr[812]", "%s: from=<%s@%s>, size=%u, nrcpt=1 (queue active)",
-                 j->qid, user, dest, 1000 + below(200000));
+            emit("postfix/qmgr[812]", "%s: from=<%s@%s>, size=%u, nrcpt=1 (queue active)", j->qid,
+                 user, dest, 1000 + below(200000));
             return 1;
         default:
-            emit(j->ident, "disconnect from %s[%s] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 "
-                           "quit=1 commands=7",
+            emit(j->ident,
+                 "disconnect from %s[%s] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 "
+                 "quit=1 commands=7",
                  mx, ip);
             return 0;
         }
@@ -330,14 +335,16 @@ step(struct job *j)
     case K_VIRTUAL:
         if (s == 0) {
             if (j->kind == K_LOCAL)
-                emit(j->ident, "%s: to=<%s@mail.example.org>, relay=local, delay=0.%u, "
-                               "delays=0.0%u/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
-                               "mailbox)",
+                emit(j->ident,
+                     "%s: to=<%s@mail.example.org>, relay=local, delay=0.%u, "
+                     "delays=0.0%u/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+                     "mailbox)",
                      j->qid, user, below(99), below(9));
             else
-                emit(j->ident, "%s: to=<%s@example.org>, relay=virtual, delay=0.%u, "
-                               "delays=0.0%u/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
-                               "maildir)",
+                emit(j->ident,
+                     "%s: to=<%s@example.org>, relay=virtual, delay=0.%u, "
+                     "delays=0.0%u/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+                     "maildir)",
                      j->qid, user, below(99), below(9));
             return 1;
         }
@@ -345,8 +352,9 @@ step(struct job *j)
         return 0;
     case K_SENT_PLAIN:
         if (s == 0) {
-            emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=%u.%u, delays=0.01/0/0.%u/0.2, "
-                           "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as %llX)",
+            emit(j->ident,
+                 "%s: to=<%s@%s>, relay=%s[%s]:25, delay=%u.%u, delays=0.01/0/0.%u/0.2, "
+                 "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as %llX)",
                  j->qid, user, dest, mx, ip, below(3), below(10), below(10),
                  (unsigned long long)(rnd() & 0xFFFFFFFFFFULL));
             return 1;
@@ -358,8 +366,9 @@ step(struct job *j)
             emit(j->ident, "connect to %s[%s]:25: Connection timed out", mx, ip);
             return 1;
         }
-        emit(j->ident, "%s: to=<%s@%s>, relay=none, delay=30, delays=0.01/0/30/0, dsn=4.4.1, "
-                       "status=deferred (connect to %s[%s]:25: Connection timed out)",
+        emit(j->ident,
+             "%s: to=<%s@%s>, relay=none, delay=30, delays=0.01/0/30/0, dsn=4.4.1, "
+             "status=deferred (connect to %s[%s]:25: Connection timed out)",
              j->qid, user, dest, mx, ip);
         return 0;
     case K_SENT_TLS:
@@ -367,14 +376,15 @@ step(struct job *j)
         case 0: {
             static const char *const trust[] = {"Verified", "Trusted", "Anonymous", "Untrusted"};
 
-            emit(j->ident, "%s TLS connection established to %s[%s]:25: %s", trust[j->dest % 4],
-                 mx, ip, ciphers[j->dest % 3]);
+            emit(j->ident, "%s TLS connection established to %s[%s]:25: %s", trust[j->dest % 4], mx,
+                 ip, ciphers[j->dest % 3]);
             return 1;
         }
         case 1:
-            emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=%u.%u, "
-                           "delays=0.02/0/0.%u/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: "
-                           "queued as %llX)",
+            emit(j->ident,
+                 "%s: to=<%s@%s>, relay=%s[%s]:25, delay=%u.%u, "
+                 "delays=0.02/0/0.%u/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: "
+                 "queued as %llX)",
                  j->qid, user, dest, mx, ip, below(3), below(10), below(10),
                  (unsigned long long)(rnd() & 0xFFFFFFFFFFULL));
             return 1;
@@ -410,8 +420,9 @@ step(struct job *j)
     case F_MISMATCH_3104:
         switch (s) {
         case 0:
-            emit(j->ident, "server certificate verification failed for %s[%s]:25: "
-                           "num=62:hostname mismatch",
+            emit(j->ident,
+                 "server certificate verification failed for %s[%s]:25: "
+                 "num=62:hostname mismatch",
                  mx, ip);
             return 1;
         case 1:
@@ -425,8 +436,9 @@ step(struct job *j)
     case F_UNTRUSTED:
         switch (s) {
         case 0:
-            emit(j->ident, "certificate verification failed for %s[%s]:25: untrusted issuer "
-                           "/O=%s/CN=%s Private CA %u",
+            emit(j->ident,
+                 "certificate verification failed for %s[%s]:25: untrusted issuer "
+                 "/O=%s/CN=%s Private CA %u",
                  mx, ip, words[j->dest % 12], words[j->dest % 12], j->dest % 7);
             return 1;
         case 1:
@@ -438,15 +450,17 @@ step(struct job *j)
         }
         goto deferred_not_verified;
     case F_NOT_OFFERED:
-        emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.3, delays=0.01/0/0.2/0, "
-                       "dsn=4.7.4, status=deferred (TLS is required, but was not offered by host "
-                       "%s[%s])",
+        emit(j->ident,
+             "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.3, delays=0.01/0/0.2/0, "
+             "dsn=4.7.4, status=deferred (TLS is required, but was not offered by host "
+             "%s[%s])",
              j->qid, user, dest, mx, ip, mx, ip);
         return 0;
     case F_REFUSED:
-        emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.3, delays=0.01/0/0.2/0, "
-                       "dsn=5.7.1, status=bounced (TLS is required, but host %s[%s] refused to "
-                       "start TLS: 554 5.7.1 STARTTLS not available to you)",
+        emit(j->ident,
+             "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.3, delays=0.01/0/0.2/0, "
+             "dsn=5.7.1, status=bounced (TLS is required, but host %s[%s] refused to "
+             "start TLS: 554 5.7.1 STARTTLS not available to you)",
              j->qid, user, dest, mx, ip, mx, ip);
         return 0;
     case F_HANDSHAKE:
@@ -460,16 +474,18 @@ step(struct job *j)
                            "number 40:");
             return 1;
         default:
-            emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.2, delays=0.01/0/0.1/0, "
-                           "dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)",
+            emit(j->ident,
+                 "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.2, delays=0.01/0/0.1/0, "
+                 "dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)",
                  j->qid, user, dest, mx, ip);
             return 0;
         }
     case F_NEXT_MX:
         switch (s) {
         case 0:
-            emit(j->ident, "certificate verification failed for %s[%s]:25: self-signed "
-                           "certificate",
+            emit(j->ident,
+                 "certificate verification failed for %s[%s]:25: self-signed "
+                 "certificate",
                  mx, ip);
             return 1;
         case 1:
@@ -484,9 +500,10 @@ step(struct job *j)
                  ciphers[0]);
             return 1;
         default:
-            emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=1.2, "
-                           "delays=0.01/0.01/0.8/0.4, dsn=2.0.0, status=sent (250 2.0.0 Ok: "
-                           "queued as %llX)",
+            emit(j->ident,
+                 "%s: to=<%s@%s>, relay=%s[%s]:25, delay=1.2, "
+                 "delays=0.01/0.01/0.8/0.4, dsn=2.0.0, status=sent (250 2.0.0 Ok: "
+                 "queued as %llX)",
                  j->qid, user, dest, mx2, ip2, (unsigned long long)(rnd() & 0xFFFFFFFFFFULL));
             return 0;
         }
@@ -494,8 +511,9 @@ step(struct job *j)
         return 0;
     }
 deferred_not_verified:
-    emit(j->ident, "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.4, delays=0.02/0/0.3/0, dsn=4.7.5, "
-                   "status=deferred (Server certificate not verified)",
+    emit(j->ident,
+         "%s: to=<%s@%s>, relay=%s[%s]:25, delay=0.4, delays=0.02/0/0.3/0, dsn=4.7.5, "
+         "status=deferred (Server certificate not verified)",
          j->qid, user, dest, mx, ip);
     return 0;
 }

@@ -60,17 +60,17 @@ struct filter {
 };
 
 struct lsfile {
-    char *name;           /* as given */
-    size_t given;         /* position in the caller's list */
-    int fd;               /* -1 when closed */
-    bool is_stdin;        /* "-" */
-    bool regular;         /* can be opened again */
-    unsigned char *head;  /* raw bytes read before the data proper */
+    char *name;          /* as given */
+    size_t given;        /* position in the caller's list */
+    int fd;              /* -1 when closed */
+    bool is_stdin;       /* "-" */
+    bool regular;        /* can be opened again */
+    unsigned char *head; /* raw bytes read before the data proper */
     size_t head_len, head_off;
-    bool head_owned;      /* head is this file's own copy (kept-open files) */
+    bool head_owned;         /* head is this file's own copy (kept-open files) */
     unsigned long long size; /* regular files; else 0 */
-    time_t mtime;         /* modification time, or the time of opening */
-    long long first_when; /* first dated line (sort key); LLONG_MAX unknown */
+    time_t mtime;            /* modification time, or the time of opening */
+    long long first_when;    /* first dated line (sort key); LLONG_MAX unknown */
 };
 
 struct tlsp_logscan {
@@ -78,22 +78,22 @@ struct tlsp_logscan {
     struct filter filter;
     struct lsfile *files;
     size_t n_files;
-    size_t next_file;      /* index of the next file to open */
-    struct lsfile *cur;    /* the file being read, or NULL */
+    size_t next_file;   /* index of the next file to open */
+    struct lsfile *cur; /* the file being read, or NULL */
 
-    char *buf;             /* data [start, end) */
+    char *buf; /* data [start, end) */
     size_t cap, start, end;
-    bool eof;              /* the current file gives no more data */
-    bool skipping;         /* discarding the rest of a line cut at max_line */
+    bool eof;      /* the current file gives no more data */
+    bool skipping; /* discarding the rest of a line cut at max_line */
     unsigned long long lineno;
     unsigned char *headbuf; /* LS_PEEK bytes: heads of regular files */
 
-    bool gz;               /* the current file is gzip data */
+    bool gz; /* the current file is gzip data */
     z_stream zs;
     bool zinit;
-    unsigned char *zin;    /* LS_GZ_IN compressed bytes */
-    bool raw_eof;          /* no more compressed bytes */
-    bool member_end;       /* inflate() finished a gzip member */
+    unsigned char *zin;          /* LS_GZ_IN compressed bytes */
+    bool raw_eof;                /* no more compressed bytes */
+    bool member_end;             /* inflate() finished a gzip member */
     enum tlsp_status pending_st; /* error found after data still to return */
     char *pending_msg;
 
@@ -668,8 +668,9 @@ fill_gz(struct tlsp_logscan *r)
                 return;
             }
             if (!is_gzip(r->zs.next_in, r->zs.avail_in)) {
-                set_pending(r, TLSP_IO, tlsp_strdup("corrupt gzip data: trailing bytes after "
-                                                    "the last compressed member"));
+                set_pending(r, TLSP_IO,
+                            tlsp_strdup("corrupt gzip data: trailing bytes after "
+                                        "the last compressed member"));
                 return;
             }
             if (inflateReset(&r->zs) != Z_OK) {
@@ -692,8 +693,9 @@ fill_gz(struct tlsp_logscan *r)
             set_pending(r, TLSP_NOMEM, NULL);
             return;
         } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-            set_pending(r, TLSP_IO, tlsp_aprintf("corrupt gzip data: %s",
-                                                 r->zs.msg ? r->zs.msg : "inflate failed"));
+            set_pending(
+                r, TLSP_IO,
+                tlsp_aprintf("corrupt gzip data: %s", r->zs.msg ? r->zs.msg : "inflate failed"));
             return;
         }
     }
@@ -1118,8 +1120,7 @@ tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_
     r->filter.n_programs = r->opts.n_programs;
     r->filter.n_idents = r->opts.n_idents;
     st = TLSP_NOMEM;
-    if ((r->files = calloc(n, sizeof(*r->files))) == NULL ||
-        (r->headbuf = malloc(LS_PEEK)) == NULL)
+    if ((r->files = calloc(n, sizeof(*r->files))) == NULL || (r->headbuf = malloc(LS_PEEK)) == NULL)
         goto out;
     for (i = 0; i < n; i++)
         r->files[i].fd = -1;
@@ -1160,8 +1161,8 @@ tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_
             ssize_t got = read_head(f->fd, r->headbuf, LS_PEEK, LS_PEEK);
 
             if (got < 0) {
-                (void)tlsp_diag_add(diag, TLSP_SEV_ERROR, f->name, 0, "cannot read %s: %s",
-                                    f->name, strerror(errno));
+                (void)tlsp_diag_add(diag, TLSP_SEV_ERROR, f->name, 0, "cannot read %s: %s", f->name,
+                                    strerror(errno));
                 st = TLSP_IO;
                 goto out;
             }

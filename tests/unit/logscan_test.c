@@ -235,15 +235,15 @@ test_parse_formats(void **state)
         const char *msg;
     } rows[] = {
         /* maillog_file, zero-padded day (tests/fixtures/logs) */
-        {"Dec 06 02:07:24 client postfix/smtp[1047]: initializing the client-side TLS engine",
-         2026, 1796522844, false, 0, "client", "postfix/smtp", "smtp", 1047,
+        {"Dec 06 02:07:24 client postfix/smtp[1047]: initializing the client-side TLS engine", 2026,
+         1796522844, false, 0, "client", "postfix/smtp", "smtp", 1047,
          "initializing the client-side TLS engine"},
         /* syslog, space-padded day, another syslog_name */
-        {"Feb  5 21:57:22 mail postfix-out/smtp[25291]: D33A02504112: to=<a@b>", 2026,
-         1770328642, false, 0, "mail", "postfix-out/smtp", "smtp", 25291, "D33A02504112: to=<a@b>"},
+        {"Feb  5 21:57:22 mail postfix-out/smtp[25291]: D33A02504112: to=<a@b>", 2026, 1770328642,
+         false, 0, "mail", "postfix-out/smtp", "smtp", 25291, "D33A02504112: to=<a@b>"},
         /* no year known: no time */
-        {"Dec 06 02:07:24 client postfix/smtp[1047]: x", 0, -1, false, 0, "client",
-         "postfix/smtp", "smtp", 1047, "x"},
+        {"Dec 06 02:07:24 client postfix/smtp[1047]: x", 0, -1, false, 0, "client", "postfix/smtp",
+         "smtp", 1047, "x"},
         /* a name without "/" */
         {"Dec 06 02:07:24 client smtp[7]: x", 2026, 1796522844, false, 0, "client", "smtp", "smtp",
          7, "x"},
@@ -275,14 +275,14 @@ test_parse_formats(void **state)
         {"<22>1 2026-02-25T21:57:22Z mail postfix/smtp 123 - - \xef\xbb\xbf"
          "BOM removed",
          0, 1772056642, true, 0, "mail", "postfix/smtp", "smtp", 123, "BOM removed"},
-        {"<22>1 - - postfix/tlsproxy 5 - -", 0, -1, false, 0, "", "postfix/tlsproxy", "tlsproxy",
-         5, ""},
+        {"<22>1 - - postfix/tlsproxy 5 - -", 0, -1, false, 0, "", "postfix/tlsproxy", "tlsproxy", 5,
+         ""},
         /* RFC 3164 with its PRI */
-        {"<22>Feb 25 21:57:22 mail postfix/smtp[123]: with pri", 2026, 1772056642, false, 0,
-         "mail", "postfix/smtp", "smtp", 123, "with pri"},
+        {"<22>Feb 25 21:57:22 mail postfix/smtp[123]: with pri", 2026, 1772056642, false, 0, "mail",
+         "postfix/smtp", "smtp", 123, "with pri"},
         /* leap day */
-        {"Feb 29 12:00:00 h postfix/smtp[1]: leap", 2024, 1709208000, false, 0, "h",
-         "postfix/smtp", "smtp", 1, "leap"},
+        {"Feb 29 12:00:00 h postfix/smtp[1]: leap", 2024, 1709208000, false, 0, "h", "postfix/smtp",
+         "smtp", 1, "leap"},
     };
     size_t i;
 
@@ -1103,13 +1103,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_refuses),   cmocka_unit_test(test_parse_formats),
-        cmocka_unit_test(test_year_rollover),   cmocka_unit_test(test_year_from_mtime),
-        cmocka_unit_test(test_file_order),      cmocka_unit_test(test_formats_in_files),
-        cmocka_unit_test(test_truncated_line),  cmocka_unit_test(test_enormous_line),
-        cmocka_unit_test(test_binary_garbage),  cmocka_unit_test(test_corrupt_gzip),
-        cmocka_unit_test(test_open_errors),     cmocka_unit_test(test_program_filter),
-        cmocka_unit_test(test_progress),        cmocka_unit_test(test_recorded_logs),
+        cmocka_unit_test(test_parse_refuses),  cmocka_unit_test(test_parse_formats),
+        cmocka_unit_test(test_year_rollover),  cmocka_unit_test(test_year_from_mtime),
+        cmocka_unit_test(test_file_order),     cmocka_unit_test(test_formats_in_files),
+        cmocka_unit_test(test_truncated_line), cmocka_unit_test(test_enormous_line),
+        cmocka_unit_test(test_binary_garbage), cmocka_unit_test(test_corrupt_gzip),
+        cmocka_unit_test(test_open_errors),    cmocka_unit_test(test_program_filter),
+        cmocka_unit_test(test_progress),       cmocka_unit_test(test_recorded_logs),
         cmocka_unit_test(test_stdin),
     };
 
