@@ -1,14 +1,15 @@
 /*
  * logscan.c - Postfix log lines, from any of the formats they are kept in
  *
- * One buffer of TLSP_LOGSCAN_BUF bytes holds the data of the file being
- * read; lines are found with memchr() and split in place. A line is first
- * classified by its time stamp and its syslog name only (a few byte
- * comparisons); the rest of it (pid, message, the time in seconds) is worked
- * out only for the lines of the programs asked for. Several files are put in
- * time order by the first dated line of their first TLSP_LOGSCAN_PEEK bytes,
- * then opened one at a time (standard input and other files that cannot be
- * opened twice stay open with the bytes already read).
+ * One buffer of TLSP_LOGSCAN_BUF bytes (less for a small file) holds the
+ * data of the file being read; lines are found with memchr() and split in
+ * place. A line is first classified by its time stamp and its syslog name
+ * only (a few byte comparisons); the rest of it (pid, message, the time in
+ * seconds) is worked out only for the lines of the programs asked for.
+ * Several files are put in time order by the first dated line of their
+ * first LS_PEEK bytes (of any program, with or without a pid), then opened
+ * one at a time (standard input and other files that cannot be opened twice
+ * stay open with the bytes already read).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ enum ls_fmt { FMT_TRAD, FMT_ISO, FMT_5424 };
 
 /* A time stamp as written. */
 struct stamp {
+    bool dated; /* a time stamp was read (the rest of the line may be bad) */
     enum ls_fmt fmt;
     bool nil;      /* RFC 5424 "-": no time */
     bool has_zone; /* ISO and RFC 5424 with Z or an offset */
@@ -377,6 +379,7 @@ split_5424(const char *p, const char *end, const struct filter *f, struct tlsp_l
     }
     if (end - p <= (ptrdiff_t)k || p[k] != ' ')
         return SPLIT_UNKNOWN;
+    t->dated = !t->nil;
     p += k + 1;
     /* HOSTNAME */
     if ((e = token_end(p, end)) == NULL || e == p)
@@ -459,6 +462,7 @@ split(const char *s, size_t len, const struct filter *f, struct tlsp_logline *l,
     const char *p = s, *end, *h, *e, *q, *slash;
     size_t hoff, k;
 
+    t->dated = false;
     if (len && s[len - 1] == '\r')
         len--;
     end = s + len;
@@ -480,12 +484,14 @@ split(const char *s, size_t len, const struct filter *f, struct tlsp_logline *l,
         if (!trad_stamp(p, (size_t)(end - p), t))
             return SPLIT_UNKNOWN;
         hoff = 16;
+        t->dated = true;
     } else if (is_digit(*p)) {
         if ((k = iso_stamp(p, (size_t)(end - p), t)) == 0 || end - p <= (ptrdiff_t)k + 1 ||
             p[k] != ' ')
             return SPLIT_UNKNOWN;
         t->fmt = FMT_ISO;
         hoff = k + 1;
+        t->dated = true;
     } else {
         return SPLIT_UNKNOWN;
     }
@@ -856,7 +862,8 @@ first_dated(const char *data, size_t len, time_t mtime)
         if (!nl)
             break; /* a line cut by the end of the peek */
         pos += l + 1;
-        if (split(s, l, NULL, &ll, &t) == SPLIT_UNKNOWN || t.nil)
+        (void)split(s, l, NULL, &ll, &t);
+        if (!t.dated)
             continue;
         if (t.fmt == FMT_TRAD)
             return stamp_seconds(NULL, &t, t.mon > base_mon ? base_year - 1 : base_year);

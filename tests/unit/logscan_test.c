@@ -457,6 +457,26 @@ test_file_order(void **state)
         assert_true(rs.v[i].when >= rs.v[i - 1].when);
     recs_free(&rs);
 
+    /* the first dated line may be of any program, with or without a pid */
+    {
+        char *x = tu_write(dir, "x",
+                           "Dec 27 10:00:00 mail kernel: first\n"
+                           "Dec 31 10:00:00 mail postfix/smtp[1]: x\n");
+        char *y = tu_write(dir, "y", "Dec 29 10:00:00 mail postfix/smtp[1]: y\n");
+
+        set_mtime(x, 1799150400);
+        set_mtime(y, 1799150400);
+        paths[0] = y;
+        paths[1] = x;
+        collect(paths, 2, NULL, &rs);
+        assert_int_equal(rs.n, 2);
+        assert_string_equal(rs.v[0].msg, "x");
+        assert_string_equal(rs.v[1].msg, "y");
+        recs_free(&rs);
+        free(x);
+        free(y);
+    }
+
     /* ties keep the order given */
     paths[0] = b;
     paths[1] = b;
