@@ -1119,6 +1119,56 @@ test_recorded_logs(void **state)
     free(founding);
 }
 
+/* the same recorded log in the other formats gives the same lines */
+static void
+test_handmade_formats(void **state)
+{
+    static const char *const variants[] = {
+        "tests/fixtures/logs/handmade/formats/name-mismatch-secure-ll2.rfc5424.log",
+        "tests/fixtures/logs/handmade/formats/name-mismatch-secure-ll2.rsyslog-iso.log",
+        "tests/fixtures/logs/handmade/formats/name-mismatch-secure-ll2.journal-short-iso.log",
+        "tests/fixtures/logs/handmade/formats/name-mismatch-secure-ll2.log.gz",
+    };
+    char *orig_path = tu_source_path("tests/fixtures/logs/name-mismatch-secure-ll2.log");
+    const char *paths[1] = {orig_path};
+    struct tlsp_logscan_opts o = {0};
+    struct recs orig;
+    size_t i, k;
+
+    (void)state;
+    o.year = 2026;
+    collect(paths, 1, &o, &orig);
+    assert_int_equal(orig.next_st, TLSP_OK);
+    assert_int_equal(orig.n, count_newlines(orig_path));
+    for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+        char *p = tu_source_path(variants[i]);
+        struct recs rs;
+
+        paths[0] = p;
+        collect(paths, 1, &o, &rs);
+        assert_int_equal(rs.next_st, TLSP_OK);
+        if (rs.n != orig.n)
+            fail_msg("%s: %zu lines, not %zu", variants[i], rs.n, orig.n);
+        assert_int_equal(rs.st.unknown, 0);
+        for (k = 0; k < rs.n; k++) {
+            assert_int_equal(rs.v[k].when, orig.v[k].when);
+            assert_string_equal(rs.v[k].host, orig.v[k].host);
+            assert_string_equal(rs.v[k].ident, orig.v[k].ident);
+            assert_int_equal(rs.v[k].pid, orig.v[k].pid);
+            assert_int_equal(rs.v[k].msg_len, orig.v[k].msg_len);
+            assert_string_equal(rs.v[k].msg, orig.v[k].msg);
+            assert_int_equal(rs.v[k].lineno, k + 1);
+        }
+        /* the zone as the line gave it */
+        assert_int_equal(rs.v[0].has_zone, i < 3);
+        assert_int_equal(rs.v[0].off, i == 1 ? 3600 : 0);
+        recs_free(&rs);
+        free(p);
+    }
+    recs_free(&orig);
+    free(orig_path);
+}
+
 int
 main(void)
 {
@@ -1130,7 +1180,7 @@ main(void)
         cmocka_unit_test(test_binary_garbage), cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_open_errors),    cmocka_unit_test(test_program_filter),
         cmocka_unit_test(test_progress),       cmocka_unit_test(test_recorded_logs),
-        cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_stdin),          cmocka_unit_test(test_handmade_formats),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
