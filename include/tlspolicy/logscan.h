@@ -10,14 +10,20 @@
  *          Postfix's own maillog_file ("Feb 25 21:57:22 host postfix/smtp[123]: ...").
  *          Files compressed with gzip (rotated logs) are read through zlib.
  *          Several files are read in time order (by the time of their first
- *          dated line), "-" is standard input.
+ *          dated line within their first 64 KiB; files without one come
+ *          last, ties in the order given), "-" is standard input.
  * YEAR     Traditional lines carry no year: it is taken from --year when
  *          given, else from the file's modification time (the last line is
  *          assumed to be no later than it: a first line of a later month
  *          than the modification time belongs to the year before), and it
- *          advances when the month goes backwards (December to January).
- *          Standard input uses the current time instead of a modification
- *          time.
+ *          advances when the month goes backwards (December to January:
+ *          a month more than six months before the last one seen); a line
+ *          of a month more than six months after the last one is a late
+ *          line of the year before and changes nothing. --year is the year
+ *          of the first line of the first file and carries on to the next
+ *          files; without it each file's year comes from its own
+ *          modification time. Standard input uses the current time instead
+ *          of a modification time.
  * FILTER   Only lines of the programs asked for are returned; others are
  *          skipped after a few byte comparisons. A syslog name matches when
  *          its last "/"-separated component is one of the programs asked for
