@@ -1,0 +1,295 @@
+/*
+ * logexplain_test.c - the whole log pipeline (logscan, attempt, logdiag) on
+ * real Postfix logs: the recorded catalogue of Postfix 3.7.11 at
+ * smtp_tls_loglevel 1 and 2 (tests/fixtures/logs/README.md gives each
+ * situation) and the founding case's three logs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <tlspolicy/attempt.h>
+#include <tlspolicy/cf.h>
+#include <tlspolicy/logdiag.h>
+#include <tlspolicy/logscan.h>
+
+#define LOGS TLSP_SOURCE_DIR "/tests/fixtures/logs/"
+#define FOUNDING TLSP_SOURCE_DIR "/examples/founding-case/"
+#define MAX_SEEN 16
+
+/* What one file gave: per attempt, its end, cause and (first) diagnosis. */
+struct seen {
+    size_t n;
+    enum tlsp_attempt_end end[MAX_SEEN];
+    enum tlsp_cause cause[MAX_SEEN];
+    struct tlsp_logdiag first_problem; /* the first attempt with a TLS failure */
+    bool have_problem;
+    struct tlsp_logdiag_ctx ctx;
+    enum tlsp_status st;
+};
+
+static void
+on_attempt(void *arg, const struct tlsp_attempt *a)
+{
+    struct seen *s = arg;
+    struct tlsp_logdiag d;
+    struct tlsp_diag diag;
+
+    tlsp_diag_init(&diag);
+    s->st = tlsp_logdiag_run(a, &s->ctx, &d, &diag);
+    if (s->st == TLSP_OK && s->n < MAX_SEEN) {
+        s->end[s->n] = a->end;
+        s->cause[s->n] = d.cause;
+        s->n++;
+    }
+    if (s->st == TLSP_OK && d.cause != TLSP_CAUSE_NONE && !s->have_problem) {
+        s->first_problem = d; /* kept: freed by the test */
+        s->have_problem = true;
+    } else {
+        tlsp_logdiag_fini(&d);
+    }
+    tlsp_diag_fini(&diag);
+}
+
+static void
+run_file(const char *path, struct tlsp_cf *cf, struct seen *s)
+{
+    struct tlsp_logscan *r = NULL;
+    struct tlsp_attempts *as = NULL;
+    struct tlsp_logline line;
+    struct tlsp_diag diag;
+    bool got = true;
+    const char *paths[] = { path };
+
+    memset(s, 0, sizeof(*s));
+    s->ctx.cf = cf;
+    s->ctx.version = tlsp_version_default;
+    tlsp_diag_init(&diag);
+    assert_int_equal(tlsp_logscan_open(paths, 1, NULL, &r, &diag), TLSP_OK);
+    assert_int_equal(tlsp_attempts_new(on_attempt, s, &as), TLSP_OK);
+    for (;;) {
+        assert_int_equal(tlsp_logscan_next(r, &line, &got, &diag), TLSP_OK);
+        if (!got)
+            break;
+        assert_int_equal(tlsp_attempts_feed(as, &line), TLSP_OK);
+    }
+    assert_int_equal(tlsp_attempts_finish(as), TLSP_OK);
+    assert_int_equal(s->st, TLSP_OK);
+    tlsp_attempts_free(as);
+    tlsp_logscan_free(r);
+    tlsp_diag_fini(&diag);
+}
+
+static void
+release(struct seen *s)
+{
+    if (s->have_problem)
+        tlsp_logdiag_fini(&s->first_problem);
+}
+
+/* One recorded situation: the attempts it gives at both loglevels. */
+struct situation {
+    const char *name;
+    size_t n;
+    enum tlsp_attempt_end end[4];
+    enum tlsp_cause cause_ll1[4];
+    enum tlsp_cause cause_ll2[4];
+};
+
+static const struct situation catalogue[] = {
+    { "verified-secure", 1, { TLSP_END_SENT }, { TLSP_CAUSE_NONE }, { TLSP_CAUSE_NONE } },
+    /* Loglevel 1 logs the name error but no depth= line: the chain's trust is unknown. */
+    { "name-mismatch-secure", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_CHAIN_TRUST_UNKNOWN },
+      { TLSP_CAUSE_NAME_MISMATCH } },
+    { "name-mismatch-verify", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_CHAIN_TRUST_UNKNOWN },
+      { TLSP_CAUSE_NAME_MISMATCH } },
+    { "untrusted-issuer", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_UNKNOWN_ISSUER },
+      { TLSP_CAUSE_UNKNOWN_ISSUER } },
+    /* Without depth= lines (loglevel 1) the issuer's name alone does not tell a missing
+     * intermediate from an unknown root: the reader is told so, the cause stays general. */
+    { "missing-intermediate", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_UNKNOWN_ISSUER },
+      { TLSP_CAUSE_MISSING_INTERMEDIATE } },
+    { "self-signed", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_SELF_SIGNED },
+      { TLSP_CAUSE_SELF_SIGNED } },
+    { "expired", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_EXPIRED }, { TLSP_CAUSE_EXPIRED } },
+    { "starttls-not-offered", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_STARTTLS_NOT_OFFERED },
+      { TLSP_CAUSE_STARTTLS_NOT_OFFERED } },
+    { "starttls-454", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_STARTTLS_REFUSED },
+      { TLSP_CAUSE_STARTTLS_REFUSED } },
+    { "starttls-554", 1, { TLSP_END_BOUNCED }, { TLSP_CAUSE_STARTTLS_REFUSED },
+      { TLSP_CAUSE_STARTTLS_REFUSED } },
+    { "handshake-protocol-mismatch", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_HANDSHAKE_PROTOCOL },
+      { TLSP_CAUSE_HANDSHAKE_PROTOCOL } },
+    { "handshake-cipher-mismatch", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_HANDSHAKE },
+      { TLSP_CAUSE_HANDSHAKE } },
+    { "handshake-alert", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_HANDSHAKE },
+      { TLSP_CAUSE_HANDSHAKE } },
+    { "invalid-ciphers", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_BAD_CIPHERS },
+      { TLSP_CAUSE_BAD_CIPHERS } },
+    { "invalid-attribute", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_POLICY_INVALID },
+      { TLSP_CAUSE_POLICY_INVALID } },
+    { "invalid-level", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_POLICY_INVALID },
+      { TLSP_CAUSE_POLICY_INVALID } },
+    { "missing-table", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_POLICY_TABLE_MISSING },
+      { TLSP_CAUSE_POLICY_TABLE_MISSING } },
+    { "unreadable-cafile", 1, { TLSP_END_DEFERRED }, { TLSP_CAUSE_ENGINE_UNAVAILABLE },
+      { TLSP_CAUSE_ENGINE_UNAVAILABLE } },
+    /* The first MX is self-signed: "QUEUEID: Server certificate not verified", then the
+     * second MX verifies and takes the message. */
+    { "first-mx-soft-failure", 2, { TLSP_END_NEXT, TLSP_END_SENT },
+      { TLSP_CAUSE_SELF_SIGNED, TLSP_CAUSE_NONE }, { TLSP_CAUSE_SELF_SIGNED, TLSP_CAUSE_NONE } },
+    /* At may, a new message defers twice, then the retry falls back to plaintext. */
+    { "may-plaintext-fallback", 4,
+      { TLSP_END_DEFERRED, TLSP_END_DEFERRED, TLSP_END_NEXT, TLSP_END_SENT },
+      { TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_NONE },
+      { TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_NONE } },
+};
+
+static void
+test_catalogue(void **state)
+{
+    size_t i, j;
+    int ll;
+
+    (void)state;
+    for (i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++) {
+        const struct situation *c = &catalogue[i];
+
+        for (ll = 1; ll <= 2; ll++) {
+            char path[512];
+            struct seen s;
+
+            snprintf(path, sizeof(path), LOGS "%s-ll%d.log", c->name, ll);
+            run_file(path, NULL, &s);
+            if (s.n != c->n)
+                fail_msg("%s: %zu attempts, expected %zu", path, s.n, c->n);
+            for (j = 0; j < c->n; j++) {
+                enum tlsp_cause want = ll == 1 ? c->cause_ll1[j] : c->cause_ll2[j];
+
+                if (s.end[j] != c->end[j] || s.cause[j] != want)
+                    fail_msg("%s attempt %zu: %s/%s, expected %s/%s", path, j + 1,
+                             tlsp_attempt_end_name(s.end[j]), tlsp_cause_name(s.cause[j]),
+                             tlsp_attempt_end_name(c->end[j]), tlsp_cause_name(want));
+            }
+            release(&s);
+        }
+    }
+}
+
+static bool
+has_name(char *const *v, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return true;
+    return false;
+}
+
+static struct tlsp_cf *
+founding_cf(void)
+{
+    struct tlsp_cf *cf = NULL;
+    struct tlsp_diag d;
+
+    tlsp_diag_init(&d);
+    assert_int_equal(tlsp_cf_load(FOUNDING, NULL, &cf, &d), TLSP_OK);
+    assert_int_equal(tlsp_cf_override(cf,
+                                      "smtp_tls_policy_maps=texthash:" FOUNDING "tls_policy",
+                                      &d),
+                     TLSP_OK);
+    tlsp_diag_fini(&d);
+    return cf;
+}
+
+/* The founding case, with its configuration: entry, required names, names
+ * the certificate offers as each log shows them, and the first fix. */
+static void
+check_founding(const char *log, struct tlsp_cf *cf, size_t n_names, bool complete,
+               int chain_trusted)
+{
+    struct seen s;
+    const struct tlsp_logdiag *d;
+
+    run_file(log, cf, &s);
+    assert_int_equal(s.n, 1);
+    assert_true(s.have_problem);
+    d = &s.first_problem;
+    assert_non_null(d->level);
+    assert_string_equal(d->level, "secure");
+    assert_int_equal(d->level_proven, cf != NULL);
+    assert_int_equal(d->n_required, 2);
+    assert_true(has_name(d->required, d->n_required, "fastmail.fm"));
+    assert_true(has_name(d->required, d->n_required, ".fastmail.fm"));
+    assert_int_equal(d->required_proven, cf != NULL);
+    assert_int_equal(d->n_cert_names, n_names);
+    assert_int_equal(d->cert_names_complete, complete);
+    if (n_names)
+        assert_true(has_name(d->cert_names, d->n_cert_names, "*.messagingengine.com"));
+    assert_int_equal(d->chain_trusted, chain_trusted);
+    if (cf) {
+        assert_non_null(d->entry);
+        assert_string_equal(d->entry, "fastmail.fm secure ciphers=high");
+    } else {
+        assert_null(d->entry);
+    }
+    assert_non_null(d->table_key);
+    assert_string_equal(d->table_key, "fastmail.fm");
+    if (n_names) {
+        assert_true(d->n_fixes >= 1);
+        assert_non_null(d->fixes[0].line);
+        assert_string_equal(d->fixes[0].line,
+                            cf ? "fastmail.fm secure ciphers=high match=.messagingengine.com"
+                               : "fastmail.fm secure match=.messagingengine.com");
+    }
+    release(&s);
+}
+
+static void
+test_founding(void **state)
+{
+    struct tlsp_cf *cf = founding_cf();
+    int pass;
+
+    (void)state;
+    for (pass = 0; pass < 2; pass++) {
+        struct tlsp_cf *c = pass == 0 ? cf : NULL;
+        struct seen s;
+
+        /* Postfix 2.x, verbose: every subjectAltName, Trusted chain (depth= verify=1). */
+        check_founding(FOUNDING "maillog-extended.log", c, 6, true, 1);
+        /* Postfix 3.7 lab: only the subject CN; depth= lines prove the chain trusted. */
+        check_founding(FOUNDING "maillog-postfix37-lab.log", c, 1, false, 1);
+        /* One status line: the probable cause, names unknown. */
+        check_founding(FOUNDING "maillog-short.log", c, 0, false, -1);
+        run_file(FOUNDING "maillog-short.log", c, &s);
+        assert_int_equal(s.cause[0], TLSP_CAUSE_NOT_VERIFIED);
+        assert_true(s.first_problem.n_settle >= 1);
+        assert_true(s.first_problem.n_unknown >= 1);
+        release(&s);
+        run_file(FOUNDING "maillog-extended.log", c, &s);
+        assert_int_equal(s.cause[0], TLSP_CAUSE_NAME_MISMATCH);
+        release(&s);
+        run_file(FOUNDING "maillog-postfix37-lab.log", c, &s);
+        assert_int_equal(s.cause[0], TLSP_CAUSE_NAME_MISMATCH);
+        release(&s);
+    }
+    tlsp_cf_free(cf);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_founding),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
