@@ -101,6 +101,7 @@ struct tlsp_logscan {
 
     /* year of traditional lines */
     bool y_set;
+    bool y_next_file; /* --year: the first line of a file after the first */
     int y_year, y_mon;
     int base_year, base_mon; /* from the modification time */
 
@@ -157,7 +158,9 @@ stamp_seconds(struct tlsp_logscan *r, const struct stamp *t, int year)
  * advances when the month goes back across the new year (from a month more
  * than six months later, e.g. December to January); a line of a month more
  * than six months later than the last one is a late line of the year before
- * and changes nothing.
+ * and changes nothing. With --year, the year carries on to the next file,
+ * whose first line comes after the last one of the file before: an earlier
+ * month there means the next year, a later one the same year.
  */
 static int
 year_of(struct tlsp_logscan *r, int mon)
@@ -169,6 +172,13 @@ year_of(struct tlsp_logscan *r, int mon)
             r->y_year = mon > r->base_mon ? r->base_year - 1 : r->base_year;
         r->y_mon = mon;
         r->y_set = true;
+        return r->y_year;
+    }
+    if (r->y_next_file) {
+        r->y_next_file = false;
+        if (mon < r->y_mon)
+            r->y_year++;
+        r->y_mon = mon;
         return r->y_year;
     }
     if (mon == r->y_mon)
@@ -1024,6 +1034,8 @@ start_next(struct tlsp_logscan *r, bool *none, struct tlsp_diag *diag)
     if (r->opts.year == 0) {
         r->y_set = false;
         base_from_mtime(r, f->mtime);
+    } else {
+        r->y_next_file = r->y_set;
     }
     r->st.files++;
     return TLSP_OK;

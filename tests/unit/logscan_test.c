@@ -358,6 +358,27 @@ test_year_rollover(void **state)
         recs_free(&rs);
         free(jan);
     }
+
+    /* the next file, months later in the same year (no late line there) */
+    {
+        char *feb = tu_write(dir, "feb", "Feb 25 21:57:22 mail postfix/smtp[4]: feb\n");
+        char *nov = tu_write(dir, "nov",
+                             "Nov 29 12:38:09 mail postfix/smtp[5]: nov\n"
+                             "Feb 25 21:57:22 mail postfix/smtp[5]: next year\n");
+        const char *two[2] = {feb, nov};
+
+        collect(two, 2, &o, &rs);
+        assert_int_equal(rs.n, 3);
+        assert_string_equal(rs.v[0].msg, "feb");
+        assert_int_equal(rs.v[0].when, 1772056642); /* 2026-02-25T21:57:22Z */
+        assert_string_equal(rs.v[1].msg, "nov");
+        assert_int_equal(rs.v[1].when, 1795955889); /* 2026-11-29T12:38:09Z */
+        assert_string_equal(rs.v[2].msg, "next year");
+        assert_int_equal(rs.v[2].when, 1803592642); /* 2027-02-25T21:57:22Z */
+        recs_free(&rs);
+        free(feb);
+        free(nov);
+    }
     free(path);
     tu_rmtree(dir);
     free(dir);
