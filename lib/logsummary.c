@@ -659,11 +659,9 @@ more_informative(const struct tlsp_logsummary_group *g, const struct tlsp_attemp
 
     if (g->attempts == 0)
         return true;
-    if (a->loglevel_seen != cur->loglevel_seen)
-        return a->loglevel_seen > cur->loglevel_seen;
-    /* Same detail: the latest (attempts come in log order, so an unknown
-     * time or a tie goes to the newer one). */
-    return a->when < 0 || cur->when < 0 || a->when >= cur->when;
+    /* More detail wins; with the same detail the first one stays, so that a
+     * busy group is not copied again at every attempt. */
+    return a->loglevel_seen > cur->loglevel_seen;
 }
 
 /*

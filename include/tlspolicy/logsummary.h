@@ -7,7 +7,7 @@
  *          first and last time seen; inside a next hop, one group per cause
  *          with the same counters and one sample attempt - the most
  *          informative one (the highest smtp_tls_loglevel its lines need,
- *          then the latest) - with a deep copy of its diagnosis and, when
+ *          then the first) - with a deep copy of its diagnosis and, when
  *          asked, of the attempt itself (to diagnose it again with a
  *          configuration when the summary is printed). Attempts whose cause
  *          is TLSP_CAUSE_NONE are only counted (attempts_ok).
