@@ -870,15 +870,20 @@ shell_word(const char *s)
 
 /* fix_guess - the log shows no certificate name (a status line alone, or a
  * name error without the subject CN) and the MX host is not under the next
- * hop: the line an administrator most likely needs, match= the MX host's
- * domain (its parent, as suffix_for_host() falls back to). A guess from the
- * host's name, never checked. */
+ * hop, at verify or secure (or a level not known): the line an administrator
+ * most likely needs, match= the MX host's domain (its parent, as
+ * suffix_for_host() falls back to). A guess from the host's name, never
+ * checked. */
 static void
 fix_guess(struct fctx *c, const char *level)
 {
     const char *host = c->a->mx_host, *dom;
     char *match = NULL, *line = NULL, *word = NULL;
 
+    /* At fingerprint or a DANE level the names are not what failed. */
+    if (c->level != TLSP_LEVEL_NOTFOUND && c->level != TLSP_LEVEL_VERIFY &&
+        c->level != TLSP_LEVEL_SECURE)
+        return;
     if (c->d->n_cert_names > 0 || !c->mx_lookup || c->nexthop == NULL || host == NULL ||
         is_ip(host) || is_ip(c->nexthop) || strcasecmp(host, c->nexthop) == 0 ||
         is_below(host, c->nexthop) || (dom = parent(host)) == NULL)

@@ -591,6 +591,16 @@ test_no_guess(void **state)
     expect_fixes(&d, same, sizeof(same) / sizeof(same[0]));
     diag_free(&d);
     world_close(&wo);
+
+    /* At fingerprint the certificate's digest failed, not its names. */
+    world_open(&wo, "fastmail.fm fingerprint match=" FOUNDING_FPT "\n", NULL);
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run(&a, wo.cf, &d, &wo.diag);
+    assert_string_equal(d.level, "fingerprint");
+    for (size_t i = 0; i < d.n_fixes; i++)
+        assert_true(d.fixes[i].line == NULL || strstr(d.fixes[i].line, "match=.") == NULL);
+    diag_free(&d);
+    world_close(&wo);
 }
 
 /* ---- the lab's catalogue: certificate names and chains ------------------------------------- */
