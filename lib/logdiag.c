@@ -1784,6 +1784,15 @@ find_nothing_trusted(struct dctx *c, const char *sentence)
     free(line);
 }
 
+/* pkix_level - the level (when the configuration proves it) checks the
+ * chain against the trusted CAs: verify or secure. */
+static bool
+pkix_level(const struct tlsp_logdiag *d)
+{
+    return !d->level_proven || d->level == NULL || strcmp(d->level, "verify") == 0 ||
+           strcmp(d->level, "secure") == 0;
+}
+
 /* find_nothing_trusted_too - the log leaves the chain's trust open (no
  * verification line, or a name error that hides a chain error), and the
  * configuration trusts no CA: a probable cause of its own, if the log was
@@ -1894,6 +1903,10 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         find_nothing_trusted(&c, nothing);
     } else {
         find_cause(&c);
+        if (nothing && !pkix_level(out)) {
+            free(nothing); /* at fingerprint or a DANE level the CAs do not matter */
+            nothing = NULL;
+        }
         if (nothing)
             find_nothing_trusted_too(&c, nothing);
     }

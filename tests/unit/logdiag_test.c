@@ -1077,6 +1077,19 @@ test_nothing_trusted_refines(void **state)
         assert_true(d.fixes[i].line == NULL || strstr(d.fixes[i].line, "CAfile") == NULL);
     tlsp_logdiag_fini(&d);
     cf_close(&w);
+
+    /* At level fingerprint the trusted CAs do not matter: no finding, no CAfile line. */
+    cf_open(&w, "smtp_tls_security_level = fingerprint\n"
+                "smtp_tls_fingerprint_cert_match = AA:BB\n"
+                "smtp_tls_CApath = /nonexistent/tlspolicy-test/rootcas/\n");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    assert_string_equal(d.level, "fingerprint");
+    want_no_finding(&d, "is not a directory here");
+    for (size_t i = 0; i < d.n_fixes; i++)
+        assert_true(d.fixes[i].line == NULL || strstr(d.fixes[i].line, "CAfile") == NULL);
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
 }
 
 static void
