@@ -110,19 +110,17 @@ nomem(struct dctx *c)
         c->st = TLSP_NOMEM;
 }
 
-static void finding(struct dctx *c, bool proven, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* add_finding - a finding proven by the log, by the configuration (config), or inferred. */
+static void add_finding(struct dctx *c, bool proven, bool config, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 static void
-finding(struct dctx *c, bool proven, const char *fmt, ...)
+add_finding(struct dctx *c, bool proven, bool config, const char *fmt, va_list ap)
 {
     struct tlsp_logdiag *d = c->d;
-    va_list ap;
     char *s;
 
-    va_start(ap, fmt);
     s = tlsp_vaprintf(fmt, ap);
-    va_end(ap);
     if (s == NULL || c->st != TLSP_OK)
         goto fail;
     if (d->n_findings == c->cap_findings) {
@@ -135,12 +133,41 @@ finding(struct dctx *c, bool proven, const char *fmt, ...)
         c->cap_findings = cap;
     }
     d->findings[d->n_findings].text = s;
-    d->findings[d->n_findings].proven = proven;
+    d->findings[d->n_findings].proven = proven || config;
+    d->findings[d->n_findings].config = config;
     d->n_findings++;
     return;
 fail:
     free(s);
     nomem(c);
+}
+
+/* finding - what the log proves (proven), or what is inferred from it. */
+static void finding(struct dctx *c, bool proven, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+finding(struct dctx *c, bool proven, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add_finding(c, proven, false, fmt, ap);
+    va_end(ap);
+}
+
+/* finding_src - proven by the configuration when config, else as finding(). */
+static void finding_src(struct dctx *c, bool proven, bool config, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+finding_src(struct dctx *c, bool proven, bool config, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add_finding(c, proven, config, fmt, ap);
+    va_end(ap);
 }
 
 static void unknown(struct dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -999,7 +1026,7 @@ find_chain_error(struct dctx *c)
             finding(c, true, "The depth= lines show a chain of depth 0 to %d.", c->depth_top);
         issuer_cn = dn_field(dn, "CN");
         if (c->mi_note)
-            finding(c, true, "%s", c->mi_note);
+            finding_src(c, true, true, "%s", c->mi_note);
         if (d->cause == TLSP_CAUSE_MISSING_INTERMEDIATE)
             finding(c, false,
                     "\"%s\" is probably an intermediate CA that the server should send with its "
@@ -1417,14 +1444,16 @@ find_policy(struct dctx *c)
         else
             src[0] = 0;
         if (elevel && strcmp(elevel, d->level) == 0)
-            finding(c, true, "The policy table entry \"%s\"%s sets level %s.", d->entry, src,
-                    d->level);
+            finding_src(c, true, d->level_from_config,
+                        "The policy table entry \"%s\"%s sets level %s.", d->entry, src, d->level);
         else
-            finding(c, true, "The policy table entry \"%s\"%s applies; the effective level is %s.",
-                    d->entry, src, d->level);
+            finding_src(c, true, d->level_from_config,
+                        "The policy table entry \"%s\"%s applies; the effective level is %s.",
+                        d->entry, src, d->level);
     } else if (d->level && d->level_proven) {
-        finding(c, true, "No policy table entry applies to %s; the configuration sets level %s.",
-                nz(c->a->nexthop, "this destination"), d->level);
+        finding_src(c, true, d->level_from_config,
+                    "No policy table entry applies to %s; the configuration sets level %s.",
+                    nz(c->a->nexthop, "this destination"), d->level);
     } else if (d->level && name_cause(d->cause)) {
         finding(c, false,
                 "The level is probably %s: Postfix defers with \"Server certificate not "
@@ -1452,16 +1481,18 @@ find_policy(struct dctx *c)
     if (d->required_proven) {
         match = entry_match(d->entry);
         if (match)
-            finding(c, true, "With match=%s in the policy table entry, Postfix required %s.", match,
-                    req);
+            finding_src(c, true, d->required_from_config,
+                        "With match=%s in the policy table entry, Postfix required %s.", match,
+                        req);
         else if (name[0] && c->cf) {
             mparam = pget(c->cf, c->prefix,
                           strcmp(d->level, "secure") == 0 ? "tls_secure_cert_match"
                                                           : "tls_verify_cert_match",
                           name, sizeof(name));
-            finding(c, true, "With %s = %s, Postfix required %s.", name, mparam, req);
+            finding_src(c, true, d->required_from_config, "With %s = %s, Postfix required %s.",
+                        name, mparam, req);
         } else {
-            finding(c, true, "Postfix required %s.", req);
+            finding_src(c, true, d->required_from_config, "Postfix required %s.", req);
         }
     } else if (name[0]) {
         finding(c, false, "With the default %s = %s, Postfix probably required %s.", name, mdefault,
@@ -1693,7 +1724,8 @@ find_cause(struct dctx *c)
     }
 }
 
-/* The configuration's say on the chain: nothing trusted, or a missing intermediate. */
+/* The configuration's say on the chain: nothing trusted, or a missing intermediate.
+ * *nothing: the sentence saying the configuration trusts no CA, or NULL. */
 static void
 apply_config(struct dctx *c, enum tlsp_cause *cause, char **nothing)
 {
@@ -1720,7 +1752,9 @@ apply_config(struct dctx *c, enum tlsp_cause *cause, char **nothing)
     case TLSP_CAUSE_NOT_VERIFIED:
         if (c->dane_hint)
             break;
-        if ((*nothing = nothing_trusted(c)) != NULL)
+        /* The log decides the cause: only a chain it proves untrusted is then "nothing
+         * trusted"; else the configuration's say becomes a finding of its own. */
+        if ((*nothing = nothing_trusted(c)) != NULL && c->d->chain_trusted == 0)
             *cause = TLSP_CAUSE_NOTHING_TRUSTED;
         break;
     default:
@@ -1745,9 +1779,39 @@ find_nothing_trusted(struct dctx *c, const char *sentence)
         nomem(c);
         return;
     }
-    finding(c, true, "%s", sentence);
+    finding_src(c, true, true, "%s", sentence);
     finding(c, true, "Postfix logged \"%s\".", line);
     free(line);
+}
+
+/* pkix_level - the level (when the configuration proves it) checks the
+ * chain against the trusted CAs: verify or secure. */
+static bool
+pkix_level(const struct tlsp_logdiag *d)
+{
+    return !d->level_proven || d->level == NULL || strcmp(d->level, "verify") == 0 ||
+           strcmp(d->level, "secure") == 0;
+}
+
+/* find_nothing_trusted_too - the log leaves the chain's trust open (no
+ * verification line, or a name error that hides a chain error), and the
+ * configuration trusts no CA: a probable cause of its own, if the log was
+ * written with this configuration. */
+static void
+find_nothing_trusted_too(struct dctx *c, const char *sentence)
+{
+    if (c->d->cause == TLSP_CAUSE_CHAIN_TRUST_UNKNOWN)
+        finding_src(c, true, true,
+                    "%s If the log was written with this configuration, the chain was not "
+                    "trusted either (the name error Postfix logged hides that one): a probable "
+                    "second cause.",
+                    sentence);
+    else
+        finding_src(c, true, true,
+                    "%s If the log was written with this configuration, that alone makes "
+                    "Postfix defer with \"Server certificate not verified\": a probable cause, "
+                    "besides the certificate's names.",
+                    sentence);
 }
 
 static void
@@ -1808,8 +1872,6 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         free(cn);
     }
     apply_config(&c, &cause, &nothing);
-    if (cause == TLSP_CAUSE_NOTHING_TRUSTED)
-        out->chain_trusted = 0;
     out->cause = cause;
     out->tls_failure = cause != TLSP_CAUSE_NONE;
     if (cause == TLSP_CAUSE_NONE && (a->word == TLSP_WORD_VERIFIED || a->word == TLSP_WORD_TRUSTED))
@@ -1837,16 +1899,23 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         contains(a->verify_error, "not trusted by local or "
                                   "TLSA policy"))
         out->cause = TLSP_CAUSE_DANE_MISMATCH;
-    if (out->cause == TLSP_CAUSE_NOTHING_TRUSTED)
+    if (out->cause == TLSP_CAUSE_NOTHING_TRUSTED) {
         find_nothing_trusted(&c, nothing);
-    else
+    } else {
         find_cause(&c);
+        if (nothing && !pkix_level(out)) {
+            free(nothing); /* at fingerprint or a DANE level the CAs do not matter */
+            nothing = NULL;
+        }
+        if (nothing)
+            find_nothing_trusted_too(&c, nothing);
+    }
     if (out->cause != TLSP_CAUSE_NONE)
         find_policy(&c);
     for (i = 0; c.cf && !out->level_proven && i < local.n_msgs; i++)
         if (local.msgs[i].sev >= TLSP_SEV_WARNING) {
-            finding(&c, true, "The policy could not be read from the configuration: %s.",
-                    local.msgs[i].text);
+            finding_src(&c, true, true, "The policy could not be read from the configuration: %s.",
+                        local.msgs[i].text);
             break;
         }
     find_names_seen(&c);
@@ -1857,7 +1926,7 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
     /* 4. The fixes. */
     tlsp_diag_fini(&local);
     tlsp_diag_init(&local);
-    st = tlsp_logfix_fixes(a, c.cf, out, &local);
+    st = tlsp_logfix_fixes(a, c.cf, nothing != NULL, out, &local);
     diag_copy(diag, &local, &c);
     if (st == TLSP_NOMEM)
         nomem(&c);

@@ -360,6 +360,7 @@ policy_from_cf(const struct tlsp_attempt *a, struct tlsp_cf *cf, const char *des
     if (pol.level >= TLSP_LEVEL_NONE) {
         d->level = tlsp_strdup(tlsp_level_name(pol.level));
         d->level_proven = true;
+        d->level_from_config = true;
         if (d->level == NULL) {
             st = TLSP_NOMEM;
             goto out;
@@ -372,6 +373,7 @@ policy_from_cf(const struct tlsp_attempt *a, struct tlsp_cf *cf, const char *des
     if ((st = tlsp_strvec_release(&names, &d->required, &d->n_required)) != TLSP_OK)
         goto out;
     d->required_proven = true;
+    d->required_from_config = true;
     if (pol.entry_key) {
         d->entry = tlsp_aprintf("%s %s", pol.entry_key, pol.entry_value ? pol.entry_value : "");
         if (pol.entry_line > 0)
@@ -447,6 +449,7 @@ policy_from_log(const struct tlsp_attempt *a, const char *dest, struct tlsp_logd
     if (level && (d->level = tlsp_strdup(level)) == NULL)
         return TLSP_NOMEM;
     d->level_proven = false;
+    d->level_from_config = false;
     if (dest && (d->table_key = tlsp_strdup(dest)) == NULL)
         return TLSP_NOMEM;
     d->new_entry = true;
@@ -467,6 +470,7 @@ policy_from_log(const struct tlsp_attempt *a, const char *dest, struct tlsp_logd
         tlsp_strvec_fini(&names);
         free(nh);
         d->required_proven = false;
+        d->required_from_config = false;
         return st;
     }
     return TLSP_OK;
@@ -854,6 +858,60 @@ out:
     return d->n_fixes - before;
 }
 
+/* shell_word - a destination as a shell word: quoted when it holds [ ] or other specials. */
+static char *
+shell_word(const char *s)
+{
+    if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@:")] == 0 ||
+        strchr(s, '\''))
+        return tlsp_strdup(s);
+    return tlsp_aprintf("'%s'", s);
+}
+
+/* fix_guess - the log shows no certificate name (a status line alone, or a
+ * name error without the subject CN) and the MX host is not under the next
+ * hop, at verify or secure (or a level not known): the line an administrator
+ * most likely needs, match= the MX host's domain (its parent, as
+ * suffix_for_host() falls back to). A guess from the host's name, never
+ * checked. */
+static void
+fix_guess(struct fctx *c, const char *level)
+{
+    const char *host = c->a->mx_host, *dom;
+    char *match = NULL, *line = NULL, *word = NULL;
+
+    /* At fingerprint or a DANE level the names are not what failed. */
+    if (c->level != TLSP_LEVEL_NOTFOUND && c->level != TLSP_LEVEL_VERIFY &&
+        c->level != TLSP_LEVEL_SECURE)
+        return;
+    if (c->d->n_cert_names > 0 || !c->mx_lookup || c->nexthop == NULL || host == NULL ||
+        is_ip(host) || is_ip(c->nexthop) || strcasecmp(host, c->nexthop) == 0 ||
+        is_below(host, c->nexthop) || (dom = parent(host)) == NULL)
+        return;
+    if ((match = tlsp_aprintf(".%s", dom)) == NULL || (word = shell_word(c->key)) == NULL) {
+        c->st = TLSP_NOMEM;
+        goto out;
+    }
+    if ((line = table_line(c, level, &c->attrs, match)) == NULL)
+        goto out;
+    if (c->entry_value && strcmp(line + strlen(c->key) + 1, c->entry_value) == 0)
+        goto out; /* the entry says so already: the names are something else */
+    add_fix(c, line, false,
+            tlsp_aprintf("Accepts a certificate name under %s, the domain of the MX host %s, if "
+                         "the certificate carries one (not known from the log: tlspolicy check "
+                         "%s shows it).",
+                         dom, host, word),
+            tlsp_aprintf("A guess from the MX host's name, not checked against the certificate; "
+                         "and you pin the provider's domain %s by hand: if its servers move to "
+                         "other names, mail defers until you change the entry.",
+                         dom));
+    line = NULL;
+out:
+    free(line);
+    free(match);
+    free(word);
+}
+
 /* ---- fixes: the chain ---------------------------------------------------------------- */
 
 /* fpt_bytes - how many bytes a logged fingerprint XX:XX:... has; 0 if it is not one. */
@@ -947,6 +1005,24 @@ subject_name(const struct fctx *c)
     return tlsp_strdup(c->d->n_cert_names ? c->d->cert_names[0] : "(unknown)");
 }
 
+/* fix_cafile - trust Debian's CA bundle: the configuration trusts no CA.
+ * besides_names: the log's cause is about the names, and the line is needed
+ * as well as a name fix. */
+static void
+fix_cafile(struct fctx *c, bool besides_names)
+{
+    add_fix(c, tlsp_aprintf("%s_tls_CAfile = /etc/ssl/certs/ca-certificates.crt", c->prefix), false,
+            besides_names
+                ? tlsp_strdup("Trusts the public CAs of Debian's ca-certificates package (a "
+                              "main.cf setting): this configuration trusts no CA, so at verify or "
+                              "secure no certificate passes whatever its names, and a name fix "
+                              "alone does not help.")
+                : tlsp_strdup("Trusts the public CAs of Debian's ca-certificates package (a "
+                              "main.cf setting)."),
+            tlsp_strdup("Every CA in the bundle can then vouch for any destination checked "
+                        "at verify or secure."));
+}
+
 /* fixes_trust - explain.c's fixes_trust() for the chain error the log names. */
 static void
 fixes_trust(struct fctx *c)
@@ -955,12 +1031,7 @@ fixes_trust(struct fctx *c)
 
     switch (c->d->cause) {
     case TLSP_CAUSE_NOTHING_TRUSTED:
-        add_fix(c, tlsp_aprintf("%s_tls_CAfile = /etc/ssl/certs/ca-certificates.crt", c->prefix),
-                false,
-                tlsp_strdup("Trusts the public CAs of Debian's ca-certificates package (a "
-                            "main.cf setting)."),
-                tlsp_strdup("Every CA in the bundle can then vouch for any destination checked "
-                            "at verify or secure."));
+        fix_cafile(c, false);
         return;
     case TLSP_CAUSE_UNKNOWN_ISSUER:
         if ((name = issuer_name(c->a)) == NULL)
@@ -1682,8 +1753,8 @@ entry_split(struct fctx *c)
 }
 
 enum tlsp_status
-tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_logdiag *d,
-                  struct tlsp_diag *diag)
+tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_nothing,
+                  struct tlsp_logdiag *d, struct tlsp_diag *diag)
 {
     struct fctx c;
     struct svc s;
@@ -1723,8 +1794,13 @@ tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_
     case TLSP_CAUSE_CHAIN_TRUST_UNKNOWN:
     case TLSP_CAUSE_NOT_VERIFIED:
         chain = leaf_chain(&c);
-        if (c.st == TLSP_OK && fixes_names(&c, chain, pkix) == 0)
-            fix_pin(&c); /* no match list within the names the log shows */
+        if (c.st == TLSP_OK && fixes_names(&c, chain, pkix) == 0) {
+            /* Nothing checked: the likely line, then a pin of what the log shows. */
+            fix_guess(&c, pkix);
+            fix_pin(&c);
+        }
+        if (trusts_nothing)
+            fix_cafile(&c, true);
         fix_published(&c);
         fix_weaker(&c, TLSP_LEVEL_ENCRYPT);
         break;

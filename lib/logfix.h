@@ -34,8 +34,9 @@
  * In:   a    the attempt (nexthop, mx_host, service, cache_key, word ...).
  *       cf   the configuration, or NULL.
  *       d    cause, cert_names, cert_names_complete and chain_trusted set.
- * Out:  d    level, level_proven, required, n_required, required_proven,
- *            entry, entry_source, table_key, new_entry.
+ * Out:  d    level, level_proven, level_from_config, required, n_required,
+ *            required_proven, required_from_config, entry, entry_source,
+ *            table_key, new_entry.
  *       diag a table that cannot be read (the entry is then left NULL).
  * Returns TLSP_OK or TLSP_NOMEM (a configuration problem is not an error:
  *       it leaves the fields unknown, with the reason in diag).
@@ -47,10 +48,14 @@ enum tlsp_status tlsp_logfix_policy(const struct tlsp_attempt *a, struct tlsp_cf
 /*
  * tlsp_logfix_fixes - the fixes for d->cause, strongest first
  *
+ * In:   trusts_nothing  the configuration trusts no CA (logdiag.c's check of
+ *            smtp_tls_CAfile and smtp_tls_CApath): a CAfile line is offered
+ *            with the name fixes too.
  * Out:  d->fixes, d->n_fixes (lines use d->table_key; advice has line NULL).
  * Returns TLSP_OK or TLSP_NOMEM.
  */
 enum tlsp_status tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf,
-                                   struct tlsp_logdiag *d, struct tlsp_diag *diag) TLSP_MUST_CHECK;
+                                   bool trusts_nothing, struct tlsp_logdiag *d,
+                                   struct tlsp_diag *diag) TLSP_MUST_CHECK;
 
 #endif

@@ -281,6 +281,9 @@ tlsp_logsummary_copy_diag(const struct tlsp_logdiag *src, struct tlsp_logdiag *d
     dst->cert_names_complete = src->cert_names_complete;
     dst->chain_trusted = src->chain_trusted;
     dst->new_entry = src->new_entry;
+    dst->chain_from_config = src->chain_from_config;
+    dst->level_from_config = src->level_from_config;
+    dst->required_from_config = src->required_from_config;
     if (!dup_str(&dst->title, src->title))
         goto nomem;
     if (src->n_findings > 0 && src->findings) {
@@ -289,6 +292,7 @@ tlsp_logsummary_copy_diag(const struct tlsp_logdiag *src, struct tlsp_logdiag *d
         dst->n_findings = src->n_findings;
         for (i = 0; i < src->n_findings; i++) {
             dst->findings[i].proven = src->findings[i].proven;
+            dst->findings[i].config = src->findings[i].config;
             if (!dup_str(&dst->findings[i].text, src->findings[i].text))
                 goto nomem;
         }
@@ -736,6 +740,7 @@ ar_diag(struct arena *ar, const struct tlsp_logdiag *src, struct tlsp_logdiag *d
         if (fv) {
             fv[i].text = t;
             fv[i].proven = src->findings[i].proven;
+            fv[i].config = src->findings[i].config;
         }
     }
     dst->findings = fv;

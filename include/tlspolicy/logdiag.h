@@ -2,13 +2,14 @@
  * logdiag.h - what a delivery attempt in the log means, and what to change
  *
  * WHAT     From one attempt (attempt.h): the cause of a TLS deferral or
- *          bounce, in plain sentences that say which facts the log proves
- *          and which are inferred; what the log does not tell and the
- *          smtp_tls_loglevel or "tlspolicy check" command that would settle
- *          it; the security level and the names the certificate had to
- *          carry; and, with a configuration (-c, -o), the policy-table entry
- *          that applied and the fixes as exact table lines (explain.h's
- *          struct tlsp_fix), strongest first.
+ *          bounce, in plain sentences that say which facts the log proves,
+ *          which the configuration proves and which are inferred (the log
+ *          decides the cause; the configuration refines it); what the log
+ *          does not tell and the smtp_tls_loglevel or "tlspolicy check"
+ *          command that would settle it; the security level and the names
+ *          the certificate had to carry; and, with a configuration (-c,
+ *          -o), the policy-table entry that applied and the fixes as exact
+ *          table lines (explain.h's struct tlsp_fix), strongest first.
  * RULES    Spec 1.7 (which reason and DSN each failure gives), 4.2 (the
  *          trust word per level and dialect), 4.3 (which verification error
  *          is logged: a name error hides a chain error at a greater depth,
@@ -57,8 +58,9 @@ enum tlsp_cause {
                                         "certificate not yet valid" */
     TLSP_CAUSE_CHAIN_UNTRUSTED,      /* "chain-untrusted": another chain error, or <= 3.5's
                                         "Server certificate not trusted" */
-    TLSP_CAUSE_NOTHING_TRUSTED,      /* "nothing-trusted": no CAfile/CApath, or a CApath
-                                        that does not exist (needs -c) */
+    TLSP_CAUSE_NOTHING_TRUSTED,      /* "nothing-trusted": the log shows an untrusted
+                                        chain and the configuration (-c) trusts no CA:
+                                        no CAfile/CApath, or a CApath that does not exist */
     TLSP_CAUSE_STARTTLS_NOT_OFFERED, /* "starttls-not-offered" */
     TLSP_CAUSE_STARTTLS_REFUSED,     /* "starttls-refused": 4xx defers, 5xx bounces */
     TLSP_CAUSE_HANDSHAKE_PROTOCOL,   /* "handshake-protocol": no common protocol version */
@@ -85,6 +87,7 @@ enum tlsp_cause {
 struct tlsp_finding {
     char *text;  /* a complete sentence */
     bool proven; /* the log (or, with -c, the configuration) shows it; else inferred */
+    bool config; /* proven by the configuration (-c, -o), not by the log */
 };
 
 struct tlsp_logdiag {
@@ -120,6 +123,11 @@ struct tlsp_logdiag {
     bool new_entry;           /* no entry applied: the lines are new entries */
     struct tlsp_fix *fixes;   /* strongest first; empty when nothing is to change */
     size_t n_fixes;
+
+    /* Where the proven facts above come from, when not from the log. */
+    bool chain_from_config;    /* chain_trusted comes from the configuration */
+    bool level_from_config;    /* level comes from the configuration (level_proven) */
+    bool required_from_config; /* required comes from the configuration (required_proven) */
 };
 
 /* What the diagnosis may use besides the attempt. */

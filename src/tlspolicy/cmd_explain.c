@@ -9,9 +9,10 @@
  * summary group, on its sample attempt, when the summary is printed; in
  * --format=jsonl, once per (next hop, MX host, cause) through a small cache.
  *
- * Findings are marked by where they come from: "[log]" when the diagnosis
- * without the configuration already states them as proven, "[config]" when
- * only the configuration proves them, "[inferred]" when nothing proves them.
+ * Findings are marked by where they come from, as the diagnosis records it
+ * (struct tlsp_finding's proven and config): "[log]" when the log proves
+ * them, "[config]" when the configuration does, "[inferred]" when nothing
+ * proves them; likewise the level, the required names and the chain's trust.
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -124,64 +125,44 @@ fixes_json(const struct tlsp_logdiag *d)
     return cli_fixes_json(&ex);
 }
 
-/*
- * finding_source - "log", "config" or "inferred" for finding i of d (the
- * diagnosis shown); logd is the same attempt's diagnosis without the
- * configuration (NULL when there is no configuration: d is that one).
- */
+/* finding_source - "log", "config" or "inferred" for finding i of d. */
 static const char *
-finding_source(const struct tlsp_logdiag *d, size_t i, const struct tlsp_logdiag *logd)
+finding_source(const struct tlsp_logdiag *d, size_t i)
 {
-    size_t k;
-
     if (!d->findings[i].proven)
         return "inferred";
-    if (logd == NULL)
-        return "log";
-    for (k = 0; k < logd->n_findings; k++)
-        if (logd->findings[k].proven && logd->findings[k].text && d->findings[i].text &&
-            strcmp(logd->findings[k].text, d->findings[i].text) == 0)
-            return "log";
-    return "config";
+    return d->findings[i].config ? "config" : "log";
 }
 
-/*
- * level_source / required_source - where pol's security level or required
- * names come from: "inferred" when not proven; "log" when the diagnosis
- * without the configuration (logd; NULL when pol is that one) proves the
- * same; else "config".
- */
+/* level_source / required_source - where d's security level or required
+ * names come from: "inferred" when not proven, else "config" or "log". */
 static const char *
-level_source(const struct tlsp_logdiag *pol, const struct tlsp_logdiag *logd)
+level_source(const struct tlsp_logdiag *d)
 {
-    if (!pol->level_proven)
+    if (!d->level_proven)
         return "inferred";
-    if (logd == NULL)
-        return "log";
-    if (logd->level_proven && logd->level && pol->level && strcmp(logd->level, pol->level) == 0)
-        return "log";
-    return "config";
+    return d->level_from_config ? "config" : "log";
 }
 
 static const char *
-required_source(const struct tlsp_logdiag *pol, const struct tlsp_logdiag *logd)
+required_source(const struct tlsp_logdiag *d)
 {
-    size_t i;
-
-    if (!pol->required_proven)
+    if (!d->required_proven)
         return "inferred";
-    if (logd == NULL)
-        return "log";
-    if (!logd->required_proven || logd->n_required != pol->n_required)
-        return "config";
-    for (i = 0; i < pol->n_required; i++)
-        if (strcmp(logd->required[i], pol->required[i]) != 0)
-            return "config";
-    return "log";
+    return d->required_from_config ? "config" : "log";
+}
+
+/* chain_source - where the chain's trust comes from; NULL when it is unknown. */
+static const char *
+chain_source(const struct tlsp_logdiag *d)
+{
+    if (d->chain_trusted < 0)
+        return NULL;
+    return d->chain_from_config ? "config" : "log";
 }
 
 static json_t *
-findings_json(const struct tlsp_logdiag *d, const struct tlsp_logdiag *logd)
+findings_json(const struct tlsp_logdiag *d)
 {
     json_t *a = json_array();
     size_t i;
@@ -191,7 +172,7 @@ findings_json(const struct tlsp_logdiag *d, const struct tlsp_logdiag *logd)
 
         json_object_set_new(f, "text", cli_str_json(d->findings[i].text));
         json_object_set_new(f, "proven", json_boolean(d->findings[i].proven));
-        json_object_set_new(f, "source", json_string(finding_source(d, i, logd)));
+        json_object_set_new(f, "source", json_string(finding_source(d, i)));
         json_array_append_new(a, f);
     }
     return a;
@@ -199,30 +180,26 @@ findings_json(const struct tlsp_logdiag *d, const struct tlsp_logdiag *logd)
 
 /* diag_fields_json - the diagnosis's fields into obj (cause, title ... fixes). */
 static void
-diag_fields_json(json_t *obj, const struct tlsp_logdiag *d, const struct tlsp_logdiag *logd,
-                 const struct tlsp_logdiag *pol)
+diag_fields_json(json_t *obj, const struct tlsp_logdiag *d, const struct tlsp_logdiag *pol)
 {
+    const char *chain = chain_source(d);
+
     /* pol: where the policy fields come from (d itself, or a remembered
      * configuration diagnosis in jsonl). */
     json_object_set_new(obj, "cause", json_string(tlsp_cause_name(d->cause)));
     json_object_set_new(obj, "tls_failure", json_boolean(d->tls_failure));
     json_object_set_new(obj, "title", cli_str_json(d->title));
-    json_object_set_new(obj, "findings", findings_json(d, logd));
+    json_object_set_new(obj, "findings", findings_json(d));
     json_object_set_new(obj, "unknown", cli_strings_json(d->unknown, d->n_unknown));
     json_object_set_new(obj, "settle", cli_strings_json(d->settle, d->n_settle));
     json_object_set_new(obj, "cert_names", cli_strings_json(d->cert_names, d->n_cert_names));
     json_object_set_new(obj, "cert_names_complete", json_boolean(d->cert_names_complete));
     json_object_set_new(obj, "chain_trusted", trust_json(d->chain_trusted));
+    json_object_set_new(obj, "chain_source", chain ? json_string(chain) : json_null());
     json_object_set_new(obj, "level", cli_str_json(pol->level));
-    json_object_set_new(obj, "level_source",
-                        json_string(level_source(pol, logd       ? logd
-                                                      : pol == d ? NULL
-                                                                 : d)));
+    json_object_set_new(obj, "level_source", json_string(level_source(pol)));
     json_object_set_new(obj, "required", cli_strings_json(pol->required, pol->n_required));
-    json_object_set_new(obj, "required_source",
-                        json_string(required_source(pol, logd       ? logd
-                                                         : pol == d ? NULL
-                                                                    : d)));
+    json_object_set_new(obj, "required_source", json_string(required_source(pol)));
     json_object_set_new(obj, "entry", cli_str_json(pol->entry));
     json_object_set_new(obj, "entry_source", cli_str_json(pol->entry_source));
     json_object_set_new(obj, "table_key", cli_str_json(pol->table_key));
@@ -347,7 +324,7 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
     json_object_set_new(obj, "dialect", json_string(tlsp_dialect_name(a->dialect)));
     json_object_set_new(obj, "loglevel_seen", json_integer(a->loglevel_seen));
     /* The findings are the log's; with -c, the policy fields are the configuration's. */
-    diag_fields_json(obj, d, NULL, pol);
+    diag_fields_json(obj, d, pol);
     s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (s) {
         fputs(s, stdout);
@@ -386,11 +363,10 @@ on_attempt(void *arg, const struct tlsp_attempt *a)
 
 /* ---- the summary's groups ------------------------------------------------------------ */
 
-/* One group ready to print: the diagnosis shown and the log-only one. */
+/* One group ready to print. */
 struct shown {
-    const struct tlsp_logdiag *d;    /* what is printed */
-    const struct tlsp_logdiag *logd; /* without configuration, or NULL when d is it */
-    struct tlsp_logdiag cfd;         /* storage for the configuration diagnosis */
+    const struct tlsp_logdiag *d; /* what is printed */
+    struct tlsp_logdiag cfd;      /* storage for the configuration diagnosis */
     bool have_cfd;
 };
 
@@ -412,7 +388,6 @@ group_diag(struct run *r, const struct tlsp_logsummary_group *g, struct shown *s
     }
     sh->have_cfd = true;
     sh->d = &sh->cfd;
-    sh->logd = &g->sample.diag;
     return TLSP_OK;
 }
 
@@ -531,7 +506,7 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
         for (i = 0; i < d->n_findings; i++) {
             char lead[32];
 
-            snprintf(lead, sizeof(lead), "      [%s] ", finding_source(d, i, sh->logd));
+            snprintf(lead, sizeof(lead), "      [%s] ", finding_source(d, i));
             cli_print_wrapped(fp, lead, "        ", d->findings[i].text ? d->findings[i].text : "");
         }
     }
@@ -541,17 +516,18 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
                 d->n_cert_names == 0     ? ""
                 : d->cert_names_complete ? " (every DNS subjectAltName)"
                                          : " (not the complete list)");
-        fprintf(fp, "    Chain: %s\n",
-                d->chain_trusted == 1   ? "trusted (proven by the log)"
-                : d->chain_trusted == 0 ? "not trusted (proven by the log)"
-                                        : "trust unknown");
+        if (d->chain_trusted < 0)
+            fprintf(fp, "    Chain: trust unknown\n");
+        else
+            fprintf(fp, "    Chain: %s (proven by the %s)\n",
+                    d->chain_trusted == 1 ? "trusted" : "not trusted",
+                    d->chain_from_config ? "configuration" : "log");
     }
     if (d->level || d->n_required > 0) {
-        fprintf(fp, "    Policy: level %s [%s]", d->level ? d->level : "unknown",
-                level_source(d, sh->logd));
+        fprintf(fp, "    Policy: level %s [%s]", d->level ? d->level : "unknown", level_source(d));
         if (d->n_required > 0) {
             print_names_text(fp, "; names required ", d->required, d->n_required);
-            fprintf(fp, " [%s]", required_source(d, sh->logd));
+            fprintf(fp, " [%s]", required_source(d));
         }
         fputc('\n', fp);
     }
@@ -733,7 +709,7 @@ nexthop_json(struct run *r, const struct tlsp_logsummary_nexthop *nh)
         json_object_set_new(c, "first", when_json(g->first));
         json_object_set_new(c, "last", when_json(g->last));
         json_object_set_new(c, "sample", sample_json(&g->sample));
-        diag_fields_json(c, sh.d, sh.logd, sh.d);
+        diag_fields_json(c, sh.d, sh.d);
         json_array_append_new(causes, c);
         shown_fini(&sh);
     }

@@ -115,7 +115,10 @@ dump(const struct tlsp_logdiag *d)
 
     fprintf(stderr, "cause %s title \"%s\"\n", tlsp_cause_name(d->cause), d->title);
     for (i = 0; i < d->n_findings; i++)
-        fprintf(stderr, "  [%s] %s\n", d->findings[i].proven ? "proven" : "inferred",
+        fprintf(stderr, "  [%s] %s\n",
+                d->findings[i].config   ? "config"
+                : d->findings[i].proven ? "proven"
+                                        : "inferred",
                 d->findings[i].text);
     for (i = 0; i < d->n_unknown; i++)
         fprintf(stderr, "  unknown: %s\n", d->unknown[i]);
@@ -140,23 +143,54 @@ want_title(const struct tlsp_logdiag *d, const char *sub)
     }
 }
 
-/* A finding containing sub, with the given proven flag. */
+/* A finding containing sub, proven by the configuration (config), else by
+ * the log (proven) or inferred. */
 static void
-want_finding(const struct tlsp_logdiag *d, const char *sub, bool proven)
+want_finding_src(const struct tlsp_logdiag *d, const char *sub, bool proven, bool config)
 {
     size_t i;
 
     for (i = 0; i < d->n_findings; i++)
         if (strstr(d->findings[i].text, sub)) {
-            if (d->findings[i].proven != proven) {
+            if (d->findings[i].proven != proven || d->findings[i].config != config) {
                 dump(d);
                 fail_msg("finding \"%s\" should be %s", d->findings[i].text,
-                         proven ? "proven" : "inferred");
+                         config   ? "proven by the configuration"
+                         : proven ? "proven by the log"
+                                  : "inferred");
             }
             return;
         }
     dump(d);
     fail_msg("no finding with \"%s\"", sub);
+}
+
+/* A finding containing sub that the log proves (proven) or that is inferred. */
+static void
+want_finding(const struct tlsp_logdiag *d, const char *sub, bool proven)
+{
+    want_finding_src(d, sub, proven, false);
+}
+
+/* A finding containing sub that the configuration proves. */
+static void
+want_finding_cf(const struct tlsp_logdiag *d, const char *sub)
+{
+    want_finding_src(d, sub, true, true);
+}
+
+/* A fix whose line is exactly line. */
+static void
+want_fix_line(const struct tlsp_logdiag *d, const char *line)
+{
+    size_t i;
+
+    for (i = 0; i < d->n_fixes; i++)
+        if (d->fixes[i].line && strcmp(d->fixes[i].line, line) == 0)
+            return;
+    for (i = 0; i < d->n_fixes; i++)
+        fprintf(stderr, "  fix: %s\n", d->fixes[i].line ? d->fixes[i].line : "(advice)");
+    fail_msg("no fix \"%s\"", line);
 }
 
 static void
@@ -902,6 +936,16 @@ write_ca(const char *path, const char *org, const char *cn)
 }
 
 static void
+untrusted_issuer_ll1(struct tlsp_attempt *a)
+{
+    deferred_not_verified(a, "untrusted.test", "mx.untrusted.test",
+                          "mx.untrusted.test[127.0.1.3]:25");
+    a->word = TLSP_WORD_UNTRUSTED;
+    a->verify_error = S("untrusted issuer /O=Elsewhere/CN=Elsewhere Root CA");
+}
+
+/* The log proves an untrusted chain and the configuration trusts no CA: nothing trusted. */
+static void
 test_nothing_trusted(void **state)
 {
     struct cfdir w;
@@ -909,29 +953,19 @@ test_nothing_trusted(void **state)
     struct tlsp_logdiag d;
 
     (void)state;
-    deferred_not_verified(&a, "untrusted.test", "mx.untrusted.test",
-                          "mx.untrusted.test[127.0.1.3]:25");
-    a.word = TLSP_WORD_UNTRUSTED;
-    a.verify_error = S("untrusted issuer /O=Elsewhere/CN=Elsewhere Root CA");
+    untrusted_issuer_ll1(&a);
 
     /* Neither CAfile nor CApath. */
     cf_open(&w, "compatibility_level = 3.6\n");
     run_cf(&a, w.cf, &d);
     want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
     assert_int_equal(d.chain_trusted, 0);
+    assert_false(d.chain_from_config); /* the untrusted issuer line proves it */
     want_title(&d, "nothing trusted: no smtp_tls_CAfile or usable smtp_tls_CApath");
-    want_finding(&d,
-                 "Neither smtp_tls_CAfile nor smtp_tls_CApath is set: Postfix trusts no CA at "
-                 "all, not even OpenSSL's default store, so no chain can be trusted.",
-                 true);
+    want_finding_cf(&d, "Neither smtp_tls_CAfile nor smtp_tls_CApath is set: Postfix trusts no CA "
+                        "at all, not even OpenSSL's default store, so no chain can be trusted.");
     want_finding(&d, "untrusted issuer /O=Elsewhere/CN=Elsewhere Root CA", true);
-    tlsp_logdiag_fini(&d);
-
-    /* The name error hides nothing here: with nothing trusted the chain cannot be. */
-    name_mismatch_ll1(&a);
-    run_cf(&a, w.cf, &d);
-    want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
-    assert_int_equal(d.chain_trusted, 0);
+    want_fix_line(&d, "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt");
     tlsp_logdiag_fini(&d);
     cf_close(&w);
 
@@ -939,8 +973,7 @@ test_nothing_trusted(void **state)
     cf_open(&w, "smtp_tls_CApath = /nonexistent/tlspolicy-test/certs\n");
     run_cf(&a, w.cf, &d);
     want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
-    want_finding(&d, "smtp_tls_CApath = /nonexistent/tlspolicy-test/certs is not a directory",
-                 true);
+    want_finding_cf(&d, "smtp_tls_CApath = /nonexistent/tlspolicy-test/certs is not a directory");
     tlsp_logdiag_fini(&d);
     cf_close(&w);
 
@@ -951,11 +984,11 @@ test_nothing_trusted(void **state)
              "nocas     unix  -       -       y       -       -       smtp\n"
              "  -o smtp_tls_CAfile=\n");
     run_cf(&a, w.cf, &d);
-    want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
+    want_cause(&d, TLSP_CAUSE_UNKNOWN_ISSUER);
     tlsp_logdiag_fini(&d);
     a.service = S("smtp");
     run_cf(&a, w.cf, &d);
-    want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
+    want_cause(&d, TLSP_CAUSE_UNKNOWN_ISSUER);
     tlsp_logdiag_fini(&d);
     a.service = S("nocas");
     run_cf(&a, w.cf, &d);
@@ -968,7 +1001,93 @@ test_nothing_trusted(void **state)
     run_cf(&a, w.cf, &d);
     want_cause(&d, TLSP_CAUSE_NOTHING_TRUSTED);
     want_title(&d, "nothing trusted: no lmtp_tls_CAfile or usable lmtp_tls_CApath");
-    want_finding(&d, "Neither lmtp_tls_CAfile nor lmtp_tls_CApath is set", true);
+    want_finding_cf(&d, "Neither lmtp_tls_CAfile nor lmtp_tls_CApath is set");
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+}
+
+/* The log leaves the chain's trust open and the configuration trusts no CA:
+ * the log's cause stays, the configuration adds a finding and the CAfile fix. */
+static void
+test_nothing_trusted_refines(void **state)
+{
+    struct cfdir w;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    cf_open(&w, "smtp_tls_security_level = secure\n"
+                "smtp_tls_CApath = /nonexistent/tlspolicy-test/rootcas/\n");
+
+    /* A name error at loglevel 1: it may hide an untrusted chain, and here it would. */
+    name_mismatch_ll1(&a);
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
+    assert_int_equal(d.chain_trusted, -1);
+    assert_false(d.chain_from_config);
+    want_finding(&d, "num=62:hostname mismatch", true);
+    want_finding_cf(&d, "smtp_tls_CApath = /nonexistent/tlspolicy-test/rootcas/ is not a "
+                        "directory here and smtp_tls_CAfile is not set");
+    want_finding_cf(&d, "the chain was not trusted either");
+    want_unknown(&d, "Whether the server's certificate chain is trusted");
+    want_settle(&d, "tlspolicy check mismatch.test");
+    want_fix_line(&d, "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt");
+    tlsp_logdiag_fini(&d);
+
+    /* maillog-short.log: the status line alone stays "not verified", its probable cause
+     * the names; the configuration's missing CApath is a probable cause of its own. */
+    deferred_not_verified(&a, "fastmail.fm", "in1-smtp.messagingengine.com",
+                          "in1-smtp.messagingengine.com[66.111.4.74]:25");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    assert_int_equal(d.chain_trusted, -1);
+    assert_false(d.chain_from_config);
+    want_title(&d, "certificate not verified at level secure (probable cause: certificate name "
+                   "mismatch)");
+    want_finding(&d,
+                 "Postfix logged \"dsn=4.7.5, status=deferred (Server certificate not "
+                 "verified)\"",
+                 true);
+    want_finding(&d, "Probable cause: no certificate name matches", false);
+    want_finding_cf(&d, "is not a directory here and smtp_tls_CAfile is not set");
+    want_finding_cf(&d, "a probable cause, besides the certificate's names");
+    want_finding_cf(&d, "the configuration sets level secure");
+    assert_string_equal(d.level, "secure");
+    assert_true(d.level_from_config);
+    assert_true(d.required_from_config);
+    want_unknown(&d, "Whether the server's certificate chain is trusted.");
+    want_unknown(&d, "The certificate's names: the log shows none");
+    want_settle(&d, "tlspolicy check fastmail.fm");
+    assert_true(d.n_fixes >= 2);
+    assert_non_null(d.fixes[0].line);
+    assert_string_equal(d.fixes[0].line, "fastmail.fm secure match=.messagingengine.com");
+    assert_false(d.fixes[0].checked);
+    want_fix_line(&d, "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt");
+    tlsp_logdiag_fini(&d);
+
+    /* Without the configuration: no finding of it, no CAfile line. */
+    run(&a, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    want_no_finding(&d, "is not a directory here");
+    assert_false(d.level_from_config);
+    assert_false(d.required_from_config);
+    for (size_t i = 0; i < d.n_findings; i++)
+        assert_false(d.findings[i].config);
+    for (size_t i = 0; i < d.n_fixes; i++)
+        assert_true(d.fixes[i].line == NULL || strstr(d.fixes[i].line, "CAfile") == NULL);
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+
+    /* At level fingerprint the trusted CAs do not matter: no finding, no CAfile line. */
+    cf_open(&w, "smtp_tls_security_level = fingerprint\n"
+                "smtp_tls_fingerprint_cert_match = AA:BB\n"
+                "smtp_tls_CApath = /nonexistent/tlspolicy-test/rootcas/\n");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    assert_string_equal(d.level, "fingerprint");
+    want_no_finding(&d, "is not a directory here");
+    for (size_t i = 0; i < d.n_fixes; i++)
+        assert_true(d.fixes[i].line == NULL || strstr(d.fixes[i].line, "CAfile") == NULL);
     tlsp_logdiag_fini(&d);
     cf_close(&w);
 }
@@ -998,10 +1117,9 @@ test_missing_intermediate_by_cafile(void **state)
     run_cf(&a, w.cf, &d);
     want_cause(&d, TLSP_CAUSE_MISSING_INTERMEDIATE);
     assert_int_equal(d.chain_trusted, 0);
-    want_finding(&d,
-                 "holds the CA \"Lab Catalogue Root CA\" of the issuer's organisation (O=Lab "
-                 "Catalogue), but not \"Lab Catalogue Issuing CA\" itself.",
-                 true);
+    want_finding_cf(&d, "holds the CA \"Lab Catalogue Root CA\" of the issuer's organisation "
+                        "(O=Lab Catalogue), but not \"Lab Catalogue Issuing CA\" itself.");
+    want_finding(&d, "untrusted issuer /O=Lab Catalogue/CN=Lab Catalogue Issuing CA", true);
     want_finding(&d, "is probably an intermediate CA", false);
     tlsp_logdiag_fini(&d);
 
@@ -1527,6 +1645,7 @@ main(void)
         cmocka_unit_test(test_expired),
         cmocka_unit_test(test_pre36_not_trusted),
         cmocka_unit_test(test_nothing_trusted),
+        cmocka_unit_test(test_nothing_trusted_refines),
         cmocka_unit_test(test_missing_intermediate_by_cafile),
         cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_handshake),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -224,15 +225,18 @@ check_founding(const char *log, struct tlsp_cf *cf, size_t n_names, bool complet
     assert_non_null(d->level);
     assert_string_equal(d->level, "secure");
     assert_int_equal(d->level_proven, cf != NULL);
+    assert_int_equal(d->level_from_config, cf != NULL);
     assert_int_equal(d->n_required, 2);
     assert_true(has_name(d->required, d->n_required, "fastmail.fm"));
     assert_true(has_name(d->required, d->n_required, ".fastmail.fm"));
     assert_int_equal(d->required_proven, cf != NULL);
+    assert_int_equal(d->required_from_config, cf != NULL);
     assert_int_equal(d->n_cert_names, n_names);
     assert_int_equal(d->cert_names_complete, complete);
     if (n_names)
         assert_true(has_name(d->cert_names, d->n_cert_names, "*.messagingengine.com"));
     assert_int_equal(d->chain_trusted, chain_trusted);
+    assert_false(d->chain_from_config); /* the log, not the configuration, tells the chain */
     if (cf) {
         assert_non_null(d->entry);
         assert_string_equal(d->entry, "fastmail.fm secure ciphers=high");
@@ -241,14 +245,66 @@ check_founding(const char *log, struct tlsp_cf *cf, size_t n_names, bool complet
     }
     assert_non_null(d->table_key);
     assert_string_equal(d->table_key, "fastmail.fm");
-    if (n_names) {
-        assert_true(d->n_fixes >= 1);
-        assert_non_null(d->fixes[0].line);
-        assert_string_equal(d->fixes[0].line,
-                            cf ? "fastmail.fm secure ciphers=high match=.messagingengine.com"
-                               : "fastmail.fm secure match=.messagingengine.com");
-    }
+    /* With names the line is checked against them; without, it is the likely guess. */
+    assert_true(d->n_fixes >= 1);
+    assert_non_null(d->fixes[0].line);
+    assert_string_equal(d->fixes[0].line,
+                        cf ? "fastmail.fm secure ciphers=high match=.messagingengine.com"
+                           : "fastmail.fm secure match=.messagingengine.com");
+    assert_int_equal(d->fixes[0].checked, n_names > 0);
     release(&s);
+}
+
+/* Index of the finding containing sub, or fails. */
+static size_t
+finding_with(const struct tlsp_logdiag *d, const char *sub)
+{
+    size_t i;
+
+    for (i = 0; i < d->n_findings; i++)
+        if (strstr(d->findings[i].text, sub))
+            return i;
+    fail_msg("no finding with \"%s\"", sub);
+    return 0;
+}
+
+/* maillog-short.log: the status line is the log's; with the founding
+ * configuration, whose smtp_tls_CApath /etc/postfix/rootcas/ does not
+ * exist on a test machine, the configuration adds that no chain can be
+ * trusted, and the CAfile line. */
+static void
+check_short_sources(const struct tlsp_logdiag *d, bool with_cf)
+{
+    size_t i, k;
+    bool cafile = false, nothing = with_cf;
+    struct stat sb;
+
+    if (stat("/etc/postfix/rootcas/", &sb) == 0 && S_ISDIR(sb.st_mode))
+        nothing = false; /* this machine has the founding case's CApath */
+    k = finding_with(d, "Postfix logged \"dsn=4.7.5, status=deferred (Server certificate not "
+                        "verified)\"");
+    assert_true(d->findings[k].proven);
+    assert_false(d->findings[k].config);
+    k = finding_with(d, "Probable cause: no certificate name matches");
+    assert_false(d->findings[k].proven);
+    for (i = 0; i < d->n_fixes; i++)
+        if (d->fixes[i].line &&
+            strcmp(d->fixes[i].line, "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt") == 0)
+            cafile = true;
+    assert_int_equal(cafile, nothing);
+    if (!with_cf) {
+        for (i = 0; i < d->n_findings; i++)
+            assert_false(d->findings[i].config);
+        return;
+    }
+    k = finding_with(d, "The policy table entry \"fastmail.fm secure ciphers=high\"");
+    assert_true(d->findings[k].config);
+    assert_non_null(strstr(d->title, "probable cause: certificate name mismatch"));
+    if (nothing) {
+        k = finding_with(d, "smtp_tls_CApath = /etc/postfix/rootcas/ is not a directory here");
+        assert_true(d->findings[k].proven);
+        assert_true(d->findings[k].config);
+    }
 }
 
 static void
@@ -270,8 +326,10 @@ test_founding(void **state)
         check_founding(FOUNDING "maillog-short.log", c, 0, false, -1);
         run_file(FOUNDING "maillog-short.log", c, &s);
         assert_int_equal(s.cause[0], TLSP_CAUSE_NOT_VERIFIED);
+        assert_int_equal(s.first_problem.chain_trusted, -1);
         assert_true(s.first_problem.n_settle >= 1);
         assert_true(s.first_problem.n_unknown >= 1);
+        check_short_sources(&s.first_problem, c != NULL);
         release(&s);
         run_file(FOUNDING "maillog-extended.log", c, &s);
         assert_int_equal(s.cause[0], TLSP_CAUSE_NAME_MISMATCH);

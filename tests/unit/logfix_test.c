@@ -127,12 +127,20 @@ diag_free(struct tlsp_logdiag *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* run_trust - policy and fixes; trusts_nothing as logdiag.c finds it in the configuration. */
+static void
+run_trust(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_nothing,
+          struct tlsp_logdiag *d, struct tlsp_diag *diag)
+{
+    assert_int_equal(tlsp_logfix_policy(a, cf, d, diag), TLSP_OK);
+    assert_int_equal(tlsp_logfix_fixes(a, cf, trusts_nothing, d, diag), TLSP_OK);
+}
+
 static void
 run(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_logdiag *d,
     struct tlsp_diag *diag)
 {
-    assert_int_equal(tlsp_logfix_policy(a, cf, d, diag), TLSP_OK);
-    assert_int_equal(tlsp_logfix_fixes(a, cf, d, diag), TLSP_OK);
+    run_trust(a, cf, false, d, diag);
 }
 
 /* ---- assertions -------------------------------------------------------------------------- */
@@ -150,13 +158,17 @@ expect_policy(const struct tlsp_logdiag *d, const char *level, bool level_proven
         assert_null(d->level);
     }
     assert_int_equal(d->level_proven, level_proven);
+    /* Only the configuration proves the policy. */
+    assert_int_equal(d->level_from_config, level_proven);
     while (required && required[n])
         n++;
     assert_int_equal(d->n_required, n);
     for (n = 0; n < d->n_required; n++)
         assert_string_equal(d->required[n], required[n]);
-    if (n)
+    if (n) {
         assert_int_equal(d->required_proven, required_proven);
+        assert_int_equal(d->required_from_config, required_proven);
+    }
 }
 
 static void
@@ -438,13 +450,19 @@ test_founding_extended(void **state)
     tlsp_diag_fini(&diag);
 }
 
-/* maillog-short.log: one status line, no certificate detail. */
+/* maillog-short.log: one status line, no certificate detail. Nothing is
+ * checked; the likely line, match= the MX host's domain, comes first, as a
+ * guess, before the weaker encrypt. */
 static void
 test_founding_short(void **state)
 {
     struct tlsp_attempt a;
     struct tlsp_logdiag d;
     static const struct want w[] = {
+        {"fastmail.fm secure match=.messagingengine.com", false,
+         "Accepts a certificate name under messagingengine.com, the domain of the MX host "
+         "in1-smtp.messagingengine.com, if the certificate carries one (not known from the log: "
+         "tlspolicy check fastmail.fm shows it)."},
         {NULL, false, "dane-only"},
         {"fastmail.fm encrypt", false, NULL},
     };
@@ -457,7 +475,132 @@ test_founding_short(void **state)
     expect_policy(&d, "secure", false, founding_required, false);
     expect_entry(&d, NULL, NULL, "fastmail.fm", true);
     expect_fixes(&d, w, sizeof(w) / sizeof(w[0]));
+    assert_non_null(strstr(d.fixes[0].tradeoff, "A guess"));
     diag_free(&d);
+}
+
+/* The same with the founding configuration, which trusts no CA here (its
+ * smtp_tls_CApath does not exist): the guess keeps the entry's attributes,
+ * and the CAfile line is needed too. */
+static void
+test_founding_short_with_cf(void **state)
+{
+    struct tlsp_diag diag;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    struct tlsp_cf *cf;
+    static const struct want w[] = {
+        {"fastmail.fm secure ciphers=high match=.messagingengine.com", false,
+         "the domain of the MX host in1-smtp.messagingengine.com"},
+        {"smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt", false,
+         "a name fix alone does not help"},
+        {NULL, false, "dane-only"},
+        {"fastmail.fm encrypt ciphers=high", false, NULL},
+    };
+    static const struct want w_trusted[] = {
+        {"fastmail.fm secure ciphers=high match=.messagingengine.com", false, NULL},
+        {NULL, false, "dane-only"},
+        {"fastmail.fm encrypt ciphers=high", false, NULL},
+    };
+
+    (void)state;
+    tlsp_diag_init(&diag);
+    cf = founding_cf(&diag);
+    attempt_init(&a, "fastmail.fm", "in1-smtp.messagingengine.com");
+    a.reason = (char *)"Server certificate not verified";
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run_trust(&a, cf, true, &d, &diag);
+    expect_policy(&d, "secure", true, founding_required, true);
+    expect_entry(&d, "fastmail.fm secure ciphers=high",
+                 "texthash:examples/founding-case/tls_policy line 4", "fastmail.fm", false);
+    expect_fixes(&d, w, sizeof(w) / sizeof(w[0]));
+    diag_free(&d);
+
+    /* A configuration that trusts CAs: no CAfile line. */
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run_trust(&a, cf, false, &d, &diag);
+    expect_fixes(&d, w_trusted, sizeof(w_trusted) / sizeof(w_trusted[0]));
+    diag_free(&d);
+
+    /* A name error without the subject CN (3.6 - 3.10.3 at loglevel 1): the same guess. */
+    a.verify_error = (char *)"num=62:hostname mismatch";
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, NULL);
+    run_trust(&a, cf, false, &d, &diag);
+    expect_fixes(&d, w_trusted, sizeof(w_trusted) / sizeof(w_trusted[0]));
+    diag_free(&d);
+    tlsp_cf_free(cf);
+    tlsp_diag_fini(&diag);
+}
+
+/* No guess where the MX host's name says nothing about the certificate's. */
+static void
+test_no_guess(void **state)
+{
+    static const struct want under[] = {
+        {NULL, false, "example.org dane-only"},
+        {"example.org encrypt", false, NULL},
+    };
+    static const struct want literal[] = {
+        {"[mx.provider.test] encrypt", false, NULL},
+    };
+    static const struct want ip[] = {
+        {NULL, false, "example.org dane-only"},
+        {"example.org encrypt", false, NULL},
+    };
+    static const struct want same[] = {
+        {NULL, false, "fastmail.fm dane-only"},
+        {"fastmail.fm encrypt", false, NULL},
+    };
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    struct world wo;
+
+    (void)state;
+    /* The MX host is under the next hop: dot-nexthop already accepts its names. */
+    attempt_init(&a, "example.org", "mx1.example.org");
+    a.reason = (char *)"Server certificate not verified";
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run(&a, NULL, &d, NULL);
+    expect_fixes(&d, under, sizeof(under) / sizeof(under[0]));
+    diag_free(&d);
+
+    /* A next hop in brackets: no MX lookup, the host is the next hop. */
+    attempt_init(&a, "[mx.provider.test]", "mx.provider.test");
+    a.reason = (char *)"Server certificate not verified";
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run(&a, NULL, &d, NULL);
+    expect_fixes(&d, literal, sizeof(literal) / sizeof(literal[0]));
+    diag_free(&d);
+
+    /* An MX host known only by its address. */
+    attempt_init(&a, "example.org", "192.0.2.25");
+    a.reason = (char *)"Server certificate not verified";
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run(&a, NULL, &d, NULL);
+    expect_fixes(&d, ip, sizeof(ip) / sizeof(ip[0]));
+    diag_free(&d);
+
+    /* The entry says match=.messagingengine.com already: the names are something else. */
+    world_open(&wo, "fastmail.fm secure match=.messagingengine.com\n", NULL);
+    attempt_init(&a, "fastmail.fm", "in1-smtp.messagingengine.com");
+    a.reason = (char *)"Server certificate not verified";
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run(&a, wo.cf, &d, &wo.diag);
+    expect_entry(&d, "fastmail.fm secure match=.messagingengine.com", d.entry_source, "fastmail.fm",
+                 false);
+    expect_fixes(&d, same, sizeof(same) / sizeof(same[0]));
+    diag_free(&d);
+    world_close(&wo);
+
+    /* At fingerprint the certificate's digest failed, not its names. */
+    world_open(&wo, "fastmail.fm fingerprint match=" FOUNDING_FPT "\n", NULL);
+    diag_init(&d, TLSP_CAUSE_NOT_VERIFIED, -1, false, NULL);
+    run(&a, wo.cf, &d, &wo.diag);
+    assert_string_equal(d.level, "fingerprint");
+    for (size_t i = 0; i < d.n_fixes; i++)
+        assert_true(d.fixes[i].line == NULL || strstr(d.fixes[i].line, "match=.") == NULL);
+    diag_free(&d);
+    world_close(&wo);
 }
 
 /* ---- the lab's catalogue: certificate names and chains ------------------------------------- */
@@ -1298,6 +1441,8 @@ main(void)
         cmocka_unit_test(test_founding_without_cf),
         cmocka_unit_test(test_founding_extended),
         cmocka_unit_test(test_founding_short),
+        cmocka_unit_test(test_founding_short_with_cf),
+        cmocka_unit_test(test_no_guess),
         cmocka_unit_test(test_name_mismatch_secure),
         cmocka_unit_test(test_name_mismatch_secure_without_cf),
         cmocka_unit_test(test_name_mismatch_verify),

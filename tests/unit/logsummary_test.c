@@ -210,7 +210,7 @@ test_sample_choice(void **state)
     struct tlsp_logsummary_nexthop *const *v;
     struct tlsp_attempt a;
     struct tlsp_logdiag d;
-    struct tlsp_finding f[2];
+    struct tlsp_finding f[3];
     char *names[] = {(char *)"*.messagingengine.com"};
     char *sans[] = {(char *)"messagingengine.com", (char *)"*.messagingengine.com"};
     struct tlsp_depth_line depth = {0, 1, (char *)"CN = *.messagingengine.com"};
@@ -220,10 +220,14 @@ test_sample_choice(void **state)
     /* Loglevel 0 first, then a loglevel-2 attempt (kept), then a later
      * loglevel-1 one (less detail: not kept), then a later loglevel-2 one
      * (same detail: the first stays). */
+    memset(f, 0, sizeof(f));
     f[0].text = (char *)"The log proves it.";
     f[0].proven = true;
     f[1].text = (char *)"Probably this.";
     f[1].proven = false;
+    f[2].text = (char *)"The configuration proves it.";
+    f[2].proven = true;
+    f[2].config = true;
     add(s, "fastmail.fm", "in1-smtp.messagingengine.com", "Q0", 100, 0, TLSP_CAUSE_NAME_MISMATCH);
     a = mk_attempt("fastmail.fm", "in3-smtp.messagingengine.com", "Q3", 250, 2);
     a.end = TLSP_END_BOUNCED;
@@ -283,7 +287,7 @@ test_sample_choice(void **state)
     a.subject_cn = (char *)"*.messagingengine.com";
     d = mk_diag(TLSP_CAUSE_NAME_MISMATCH, "first loglevel-2");
     d.findings = f;
-    d.n_findings = 2;
+    d.n_findings = 3;
     d.cert_names = names;
     d.n_cert_names = 1;
     d.chain_trusted = 1;
@@ -295,10 +299,14 @@ test_sample_choice(void **state)
         const struct tlsp_logsummary_sample *sm = &v[0]->groups[0].sample;
 
         assert_string_equal(sm->diag.title, "first loglevel-2");
-        assert_int_equal(sm->diag.n_findings, 2);
+        assert_int_equal(sm->diag.n_findings, 3);
         assert_string_equal(sm->diag.findings[0].text, "The log proves it.");
         assert_true(sm->diag.findings[0].proven);
+        assert_false(sm->diag.findings[0].config);
         assert_false(sm->diag.findings[1].proven);
+        assert_false(sm->diag.findings[1].config);
+        assert_true(sm->diag.findings[2].proven);
+        assert_true(sm->diag.findings[2].config);
         assert_int_equal(sm->diag.n_cert_names, 1);
         assert_string_equal(sm->diag.cert_names[0], "*.messagingengine.com");
         assert_int_equal(sm->diag.chain_trusted, 1);
@@ -356,6 +364,9 @@ test_copies(void **state)
     d.required = req;
     d.n_required = 2;
     d.required_proven = true;
+    d.required_from_config = true;
+    d.level_from_config = true;
+    d.chain_from_config = true;
     d.entry = (char *)"fastmail.fm secure ciphers=high";
     d.entry_source = (char *)"texthash:tls_policy line 1";
     d.table_key = (char *)"fastmail.fm";
@@ -368,6 +379,9 @@ test_copies(void **state)
     assert_int_equal(dc.n_required, 2);
     assert_string_equal(dc.required[1], ".fastmail.fm");
     assert_true(dc.required_proven);
+    assert_true(dc.required_from_config);
+    assert_true(dc.level_from_config);
+    assert_true(dc.chain_from_config);
     assert_string_equal(dc.entry, d.entry);
     assert_string_equal(dc.entry_source, d.entry_source);
     assert_string_equal(dc.table_key, "fastmail.fm");
