@@ -1878,6 +1878,8 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         out->chain_trusted = 1;
     else if (cause == TLSP_CAUSE_NONE && c.depth_trust >= 0)
         out->chain_trusted = c.depth_trust;
+    if (ctx->cause_only)
+        goto out;
     collect_names(&c);
     if (c.st != TLSP_OK)
         goto out;
@@ -1938,7 +1940,8 @@ out:
     if (c.st == TLSP_OK && c.settle.n > 0 &&
         tlsp_strvec_release(&c.settle, &out->settle, &out->n_settle) != TLSP_OK)
         c.st = TLSP_NOMEM;
-    if (c.st == TLSP_OK && out->title == NULL && (out->title = tlsp_strdup("")) == NULL)
+    if (c.st == TLSP_OK && out->title == NULL && !ctx->cause_only &&
+        (out->title = tlsp_strdup("")) == NULL)
         c.st = TLSP_NOMEM;
     tlsp_strvec_fini(&c.unknown);
     tlsp_strvec_fini(&c.settle);

@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +115,9 @@ struct tlsp_logscan {
     struct tlsp_logscan_stats st;
     unsigned long long raw_done, total, next_progress;
     bool finished;
+
+    struct ahead *ahead;     /* read-ahead thread, or NULL */
+    atomic_bool stop_ahead; /* tlsp_logscan_free() wants the thread to stop */
 };
 
 /* ---- time ---------------------------------------------------------------- */
@@ -1076,6 +1082,8 @@ make_names(struct name **out, const char *const *v, size_t n)
     return TLSP_OK;
 }
 
+static bool ahead_start(struct tlsp_logscan *r);
+
 enum tlsp_status
 tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_opts *opts,
                   struct tlsp_logscan **out, struct tlsp_diag *diag)
@@ -1211,6 +1219,8 @@ tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_
         r->base_year = r->opts.year;
         r->base_mon = 12;
     }
+    if (r->opts.read_ahead)
+        (void)ahead_start(r);
     st = TLSP_OK;
     *out = r;
     r = NULL;
@@ -1220,9 +1230,8 @@ out:
     return st;
 }
 
-enum tlsp_status
-tlsp_logscan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got,
-                  struct tlsp_diag *diag)
+static enum tlsp_status
+scan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got, struct tlsp_diag *diag)
 {
     enum tlsp_status st;
 
@@ -1233,6 +1242,9 @@ tlsp_logscan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got,
         bool truncated, have;
         struct stamp t;
         enum split_res res;
+
+        if (atomic_load_explicit(&r->stop_ahead, memory_order_relaxed))
+            return TLSP_OK;
 
         if (r->cur == NULL) {
             bool none;
@@ -1287,10 +1299,284 @@ tlsp_logscan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got,
     }
 }
 
+/* ---- read-ahead ------------------------------------------------------------
+ *
+ * The thread runs scan_next() and copies each returned line into a batch;
+ * the caller takes full batches in order. A batch ends after about
+ * AHEAD_BATCH bytes, at an error (delivered after the batch's lines, as
+ * scan_next() would) or at the end. AHEAD_N batches bound what is read ahead.
+ */
+
+#define AHEAD_N 4
+#define AHEAD_BATCH (TLSP_LOGSCAN_AHEAD_BYTES / AHEAD_N)
+
+struct ahead_rec {
+    const char *file;
+    unsigned long long lineno;
+    long long when;
+    int utc_offset_s;
+    bool has_zone, truncated;
+    long pid;
+    size_t host, host_len, ident, ident_len, program, program_len, msg, msg_len; /* offsets */
+};
+
+struct ahead_batch {
+    char *data;
+    size_t used, cap;
+    struct ahead_rec *recs;
+    size_t n, cap_recs, pos;
+    enum tlsp_status st;  /* after the lines: TLSP_OK or the error */
+    struct tlsp_diag diag; /* the error's messages */
+    bool end;             /* no line after this batch */
+    struct tlsp_logscan_stats stats; /* counters when the batch was closed */
+    bool full;
+};
+
+struct ahead {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+    struct ahead_batch b[AHEAD_N];
+    size_t fill_i, take_i; /* the batch the thread fills, the one the caller reads */
+    bool done;             /* the caller has seen the end */
+    struct tlsp_logscan_stats stats; /* of the last batch taken */
+};
+
+static bool
+batch_put(struct ahead_batch *b, const struct tlsp_logline *l)
+{
+    size_t need = l->host_len + l->ident_len + l->msg_len;
+    struct ahead_rec *rec;
+
+    if (b->used + need > b->cap) {
+        size_t cap = b->cap ? b->cap : AHEAD_BATCH;
+        char *grown;
+
+        while (cap < b->used + need)
+            cap *= 2;
+        if ((grown = realloc(b->data, cap)) == NULL)
+            return false;
+        b->data = grown;
+        b->cap = cap;
+    }
+    if (b->n == b->cap_recs) {
+        size_t cap = b->cap_recs ? 2 * b->cap_recs : 4096;
+        struct ahead_rec *grown = realloc(b->recs, cap * sizeof(*grown));
+
+        if (grown == NULL)
+            return false;
+        b->recs = grown;
+        b->cap_recs = cap;
+    }
+    rec = &b->recs[b->n++];
+    rec->file = l->file;
+    rec->lineno = l->lineno;
+    rec->when = l->when;
+    rec->utc_offset_s = l->utc_offset_s;
+    rec->has_zone = l->has_zone;
+    rec->truncated = l->truncated;
+    rec->pid = l->pid;
+    rec->host = b->used;
+    rec->host_len = l->host_len;
+    memcpy(b->data + b->used, l->host, l->host_len);
+    b->used += l->host_len;
+    rec->ident = b->used;
+    rec->ident_len = l->ident_len;
+    memcpy(b->data + b->used, l->ident, l->ident_len);
+    b->used += l->ident_len;
+    /* the program is the end of the ident */
+    rec->program_len = l->program_len <= l->ident_len ? l->program_len : l->ident_len;
+    rec->program = rec->ident + (l->ident_len - rec->program_len);
+    rec->msg = b->used;
+    rec->msg_len = l->msg_len;
+    memcpy(b->data + b->used, l->msg, l->msg_len);
+    b->used += l->msg_len;
+    return true;
+}
+
+static void *
+ahead_main(void *arg)
+{
+    struct tlsp_logscan *r = arg;
+    struct ahead *ah = r->ahead;
+
+    for (;;) {
+        struct ahead_batch *b = &ah->b[ah->fill_i];
+        struct tlsp_logline line;
+        bool got;
+
+        bool stop;
+
+        pthread_mutex_lock(&ah->mu);
+        while (b->full && !ah->stop)
+            pthread_cond_wait(&ah->cv, &ah->mu);
+        stop = ah->stop;
+        pthread_mutex_unlock(&ah->mu);
+        if (stop)
+            return NULL;
+        b->used = b->n = b->pos = 0;
+        b->st = TLSP_OK;
+        b->end = false;
+        for (;;) {
+            enum tlsp_status st = scan_next(r, &line, &got, &b->diag);
+
+            if (st != TLSP_OK) {
+                b->st = st;
+                break;
+            }
+            if (!got) {
+                b->end = true;
+                break;
+            }
+            if (!batch_put(b, &line)) {
+                b->st = TLSP_NOMEM;
+                b->end = true; /* nothing sensible follows */
+                break;
+            }
+            if (b->used >= AHEAD_BATCH)
+                break;
+        }
+        b->stats = r->st;
+        pthread_mutex_lock(&ah->mu);
+        b->full = true;
+        pthread_cond_broadcast(&ah->cv);
+        pthread_mutex_unlock(&ah->mu);
+        if (b->end)
+            return NULL;
+        ah->fill_i = (ah->fill_i + 1) % AHEAD_N;
+    }
+}
+
+static void
+ahead_free(struct tlsp_logscan *r)
+{
+    struct ahead *ah = r->ahead;
+    size_t i;
+
+    if (ah == NULL)
+        return;
+    atomic_store(&r->stop_ahead, true);
+    pthread_mutex_lock(&ah->mu);
+    ah->stop = true;
+    pthread_cond_broadcast(&ah->cv);
+    pthread_mutex_unlock(&ah->mu);
+    pthread_join(ah->thread, NULL);
+    pthread_mutex_destroy(&ah->mu);
+    pthread_cond_destroy(&ah->cv);
+    for (i = 0; i < AHEAD_N; i++) {
+        free(ah->b[i].data);
+        free(ah->b[i].recs);
+        tlsp_diag_fini(&ah->b[i].diag);
+    }
+    free(ah);
+    r->ahead = NULL;
+}
+
+/* ahead_start - start the thread; false (and reading in the caller's thread)
+ * when it cannot be. */
+static bool
+ahead_start(struct tlsp_logscan *r)
+{
+    struct ahead *ah = calloc(1, sizeof(*ah));
+    size_t i;
+
+    if (ah == NULL)
+        return false;
+    for (i = 0; i < AHEAD_N; i++)
+        tlsp_diag_init(&ah->b[i].diag);
+    if (pthread_mutex_init(&ah->mu, NULL) != 0) {
+        free(ah);
+        return false;
+    }
+    if (pthread_cond_init(&ah->cv, NULL) != 0) {
+        pthread_mutex_destroy(&ah->mu);
+        free(ah);
+        return false;
+    }
+    r->ahead = ah;
+    if (pthread_create(&ah->thread, NULL, ahead_main, r) != 0) {
+        pthread_mutex_destroy(&ah->mu);
+        pthread_cond_destroy(&ah->cv);
+        free(ah);
+        r->ahead = NULL;
+        return false;
+    }
+    return true;
+}
+
+static enum tlsp_status
+ahead_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got, struct tlsp_diag *diag)
+{
+    struct ahead *ah = r->ahead;
+
+    *got = false;
+    for (;;) {
+        struct ahead_batch *b = &ah->b[ah->take_i];
+        enum tlsp_status st;
+        size_t i;
+
+        if (ah->done)
+            return TLSP_OK;
+        pthread_mutex_lock(&ah->mu);
+        while (!b->full)
+            pthread_cond_wait(&ah->cv, &ah->mu);
+        pthread_mutex_unlock(&ah->mu);
+        if (b->pos < b->n) {
+            const struct ahead_rec *rec = &b->recs[b->pos++];
+
+            memset(line, 0, sizeof(*line));
+            line->file = rec->file;
+            line->lineno = rec->lineno;
+            line->when = rec->when;
+            line->utc_offset_s = rec->utc_offset_s;
+            line->has_zone = rec->has_zone;
+            line->truncated = rec->truncated;
+            line->pid = rec->pid;
+            line->host = b->data + rec->host;
+            line->host_len = rec->host_len;
+            line->ident = b->data + rec->ident;
+            line->ident_len = rec->ident_len;
+            line->program = b->data + rec->program;
+            line->program_len = rec->program_len;
+            line->msg = b->data + rec->msg;
+            line->msg_len = rec->msg_len;
+            *got = true;
+            return TLSP_OK;
+        }
+        /* The batch is read: its error, then the next batch. */
+        st = b->st;
+        for (i = 0; i < b->diag.n_msgs; i++)
+            (void)tlsp_diag_add(diag, b->diag.msgs[i].sev, b->diag.msgs[i].file,
+                                b->diag.msgs[i].line, "%s", b->diag.msgs[i].text);
+        tlsp_diag_fini(&b->diag);
+        tlsp_diag_init(&b->diag);
+        ah->stats = b->stats;
+        if (b->end)
+            ah->done = true;
+        pthread_mutex_lock(&ah->mu);
+        b->full = false;
+        pthread_cond_broadcast(&ah->cv);
+        pthread_mutex_unlock(&ah->mu);
+        ah->take_i = (ah->take_i + 1) % AHEAD_N;
+        if (st != TLSP_OK)
+            return st;
+    }
+}
+
+enum tlsp_status
+tlsp_logscan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got,
+                  struct tlsp_diag *diag)
+{
+    if (r->ahead)
+        return ahead_next(r, line, got, diag);
+    return scan_next(r, line, got, diag);
+}
+
 void
 tlsp_logscan_stats(const struct tlsp_logscan *r, struct tlsp_logscan_stats *st)
 {
-    *st = r->st;
+    *st = r->ahead ? r->ahead->stats : r->st;
 }
 
 void
@@ -1300,6 +1586,7 @@ tlsp_logscan_free(struct tlsp_logscan *r)
 
     if (r == NULL)
         return;
+    ahead_free(r);
     for (i = 0; i < r->n_files; i++) {
         struct lsfile *f = &r->files[i];
 

@@ -93,7 +93,16 @@ struct tlsp_logscan_opts {
      * regular files given (0 when unknown, e.g. standard input). May be NULL. */
     void (*progress)(void *arg, unsigned long long done, unsigned long long total);
     void *progress_arg;
+    /* Read ahead: a second thread (pthreads) reads, decompresses and splits the
+     * lines while the caller works on the previous ones, at most
+     * TLSP_LOGSCAN_AHEAD_BYTES of returned lines ahead. Lines, errors, counters
+     * and the end come out exactly as without it; the progress callback is then
+     * called from that thread. Falls back to reading in the caller's thread when
+     * the thread cannot be started. */
+    bool read_ahead;
 };
+
+#define TLSP_LOGSCAN_AHEAD_BYTES ((size_t)4 << 20)
 
 /* Counters, for the summary and the benchmark. */
 struct tlsp_logscan_stats {

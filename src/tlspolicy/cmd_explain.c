@@ -73,6 +73,7 @@ struct run {
     struct tlsp_cf *cf;
     struct tlsp_logdiag_ctx ctx_log; /* without the configuration */
     struct tlsp_logdiag_ctx ctx_cf;  /* with it (cf NULL without -c) */
+    struct tlsp_logdiag_ctx ctx_count; /* the cause only, for counting */
     struct tlsp_logsummary *sum;
     struct tlsp_diag *diag; /* configuration messages, for the notes */
     struct memo *memo;      /* MEMO_SLOTS, jsonl with -c */
@@ -347,7 +348,8 @@ on_attempt(void *arg, const struct tlsp_attempt *a)
     if (r->st != TLSP_OK)
         return;
     tlsp_diag_init(&scratch);
-    st = tlsp_logdiag_run(a, &r->ctx_log, &d, &scratch);
+    /* The summary counts causes; its samples are diagnosed in full when printed. */
+    st = tlsp_logdiag_run(a, r->fmt == FMT_JSONL ? &r->ctx_log : &r->ctx_count, &d, &scratch);
     tlsp_diag_fini(&scratch);
     if (st != TLSP_OK) {
         tlsp_logdiag_fini(&d);
@@ -379,9 +381,9 @@ group_diag(struct run *r, const struct tlsp_logsummary_group *g, struct shown *s
 
     memset(sh, 0, sizeof(*sh));
     sh->d = &g->sample.diag;
-    if (r->cf == NULL || g->sample.attempt == NULL)
+    if (g->sample.attempt == NULL)
         return TLSP_OK;
-    st = tlsp_logdiag_run(g->sample.attempt, &r->ctx_cf, &sh->cfd, r->diag);
+    st = tlsp_logdiag_run(g->sample.attempt, r->cf ? &r->ctx_cf : &r->ctx_log, &sh->cfd, r->diag);
     if (st != TLSP_OK) {
         tlsp_logdiag_fini(&sh->cfd);
         return st;
@@ -862,6 +864,7 @@ cmd_explain(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     memset(&r, 0, sizeof(r));
     memset(&lo, 0, sizeof(lo));
+    lo.read_ahead = true; /* the second core reads while this one diagnoses */
     memset(&ls, 0, sizeof(ls));
     memset(&ast, 0, sizeof(ast));
     o.version = tlsp_version_default;
@@ -974,9 +977,11 @@ cmd_explain(int argc, char **argv)
     r.ctx_log.version = o.version;
     r.ctx_cf.cf = r.cf;
     r.ctx_cf.version = o.version;
+    r.ctx_count = r.ctx_log;
+    r.ctx_count.cause_only = true;
 
     memset(&so, 0, sizeof(so));
-    so.keep_attempts = r.cf != NULL; /* to diagnose the samples again with the configuration */
+    so.keep_attempts = true; /* the samples are diagnosed in full when printed */
     if ((st = tlsp_logsummary_new(&so, &r.sum)) != TLSP_OK ||
         (st = tlsp_attempts_new(on_attempt, &r, &as)) != TLSP_OK) {
         rc = cli_print_fatal(SUB, o.json, "", &o, &diag, cli_stop_context(st));

@@ -1190,6 +1190,135 @@ test_handmade_formats(void **state)
     free(orig_path);
 }
 
+/* ---- read-ahead ---------------------------------------------------------- */
+
+/* Every line and every error, going on after errors, as one text. */
+static char *
+transcript(const char *const *paths, size_t n, const struct tlsp_logscan_opts *opts,
+           struct tlsp_logscan_stats *stats)
+{
+    struct tlsp_logscan *r = NULL;
+    struct tlsp_logline l;
+    struct tlsp_diag d;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&out, &len);
+    enum tlsp_status st;
+    bool got;
+    int errors = 0;
+
+    assert_non_null(fp);
+    tlsp_diag_init(&d);
+    assert_int_equal(tlsp_logscan_open(paths, n, opts, &r, &d), TLSP_OK);
+    for (;;) {
+        st = tlsp_logscan_next(r, &l, &got, &d);
+        if (st != TLSP_OK) {
+            char *m = first_msg(&d);
+
+            fprintf(fp, "error %d: %s\n", (int)st, m);
+            free(m);
+            tlsp_diag_fini(&d);
+            tlsp_diag_init(&d);
+            assert_true(++errors < 10);
+            continue;
+        }
+        if (!got)
+            break;
+        fprintf(fp, "%s:%llu %lld %d %d %ld [%.*s] [%.*s] [%.*s] [%.*s] %d\n", l.file, l.lineno,
+                l.when, l.utc_offset_s, (int)l.has_zone, l.pid, (int)l.host_len, l.host,
+                (int)l.ident_len, l.ident, (int)l.program_len, l.program, (int)l.msg_len, l.msg,
+                (int)l.truncated);
+    }
+    tlsp_logscan_stats(r, stats);
+    tlsp_logscan_free(r);
+    tlsp_diag_fini(&d);
+    fclose(fp);
+    return out;
+}
+
+static void
+test_read_ahead(void **state)
+{
+    char *dir = tu_mkdtemp("logscan"), *big, *bad, *small, *text, *gz, *a, *b;
+    const char *paths[3];
+    struct tlsp_logscan_opts o = {0};
+    struct tlsp_logscan_stats sa, sb;
+    struct tlsp_logscan *r = NULL;
+    struct tlsp_logline l;
+    struct tlsp_diag d;
+    size_t i, at = 0, gz_len;
+    FILE *fp;
+    bool got;
+
+    (void)state;
+    /* Several batches of returned lines (more than TLSP_LOGSCAN_AHEAD_BYTES),
+     * other programs' lines, a line cut at max_line. */
+    if (asprintf(&big, "%s/maillog.2", dir) < 0 || asprintf(&bad, "%s/maillog.1.gz", dir) < 0 ||
+        asprintf(&small, "%s/maillog", dir) < 0)
+        fail();
+    fp = fopen(big, "w");
+    assert_non_null(fp);
+    for (i = 0; i < 120000; i++) {
+        fprintf(fp,
+                "Dec %2zu 02:%02zu:%02zu client postfix/smtp[%zu]: 4F%07zu: to=<u%zu@d%zu.example>, "
+                "relay=mx.d%zu.example[192.0.2.1]:25, dsn=2.0.0, status=sent (250 ok)\n",
+                1 + i / 40000, (i / 60) % 60, i % 60, 100 + i % 7, i, i, i % 500, i % 500);
+        fprintf(fp, "Dec %2zu 02:%02zu:%02zu client postfix/smtpd[9]: connect from x[192.0.2.9]\n",
+                1 + i / 40000, (i / 60) % 60, i % 60);
+    }
+    fprintf(fp, "Dec  4 03:00:00 client postfix/smtp[5]: ");
+    for (i = 0; i < 2000; i++)
+        fputs("long ", fp);
+    fputs("\n", fp);
+    assert_int_equal(fclose(fp), 0);
+    /* A gzip file whose CRC is wrong: its lines, then an error, then the next file. */
+    text = malloc(200 * 64);
+    assert_non_null(text);
+    for (i = 0; i < 200; i++)
+        at += (size_t)snprintf(text + at, 64, "Dec 05 02:07:24 client postfix/smtp[5]: %zu\n", i);
+    gz = gzip_bytes(text, &gz_len);
+    gz[gz_len - 6] ^= 0x55;
+    write_bytes(bad, gz, gz_len);
+    write_bytes(small, "Dec 06 01:00:00 client postfix/lmtp[7]: last\n", 45);
+    paths[0] = small;
+    paths[1] = big;
+    paths[2] = bad;
+    o.year = 2026;
+    o.max_line = 4096;
+
+    a = transcript(paths, 3, &o, &sa);
+    o.read_ahead = true;
+    b = transcript(paths, 3, &o, &sb);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "corrupt gzip data"));
+    assert_non_null(strstr(b, "/maillog:1 "));
+    assert_int_equal(sa.lines, sb.lines);
+    assert_int_equal(sa.returned, sb.returned);
+    assert_int_equal(sa.returned, 120000 + 1 + 200 + 1);
+    assert_int_equal(sa.bytes, sb.bytes);
+    assert_int_equal(sa.truncated, 1);
+    assert_int_equal(sb.truncated, 1);
+    assert_int_equal(sa.files, sb.files);
+
+    /* Freed after one line: the thread stops, nothing hangs or leaks. */
+    tlsp_diag_init(&d);
+    assert_int_equal(tlsp_logscan_open(paths, 3, &o, &r, &d), TLSP_OK);
+    assert_int_equal(tlsp_logscan_next(r, &l, &got, &d), TLSP_OK);
+    assert_true(got);
+    tlsp_logscan_free(r);
+    tlsp_diag_fini(&d);
+
+    free(a);
+    free(b);
+    free(gz);
+    free(text);
+    free(big);
+    free(bad);
+    free(small);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -1202,6 +1331,7 @@ main(void)
         cmocka_unit_test(test_open_errors),    cmocka_unit_test(test_program_filter),
         cmocka_unit_test(test_progress),       cmocka_unit_test(test_recorded_logs),
         cmocka_unit_test(test_stdin),          cmocka_unit_test(test_handmade_formats),
+        cmocka_unit_test(test_read_ahead),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
