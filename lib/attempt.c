@@ -985,6 +985,44 @@ attempt_finalize(struct tlsp_attempt *a)
     if (a->server == NULL && a->relay && strcmp(a->relay, "none") != 0 &&
         namaddr_len(a->relay) == strlen(a->relay) && sset(&a->server, a->relay) != TLSP_OK)
         return TLSP_NOMEM;
+    /* "TLS policy lookup for DEST/HOST: REASON" names the next hop and the
+     * MX host even when no connection was made (relay=none). */
+    for (size_t i = 0; i < a->n_warnings && (a->mx_host == NULL || !a->nexthop_proven); i++) {
+        const char *w = a->warnings[i], *slash, *colon, *d, *e;
+
+        if (!starts(w, "TLS policy lookup for "))
+            continue;
+        d = w + strlen("TLS policy lookup for ");
+        if ((colon = strstr(d, ": ")) == NULL ||
+            (slash = memchr(d, '/', (size_t)(colon - d))) == NULL || slash == d ||
+            slash + 1 == colon)
+            continue;
+        if (a->mx_host == NULL &&
+            (a->mx_host = tlsp_strndup(slash + 1, (size_t)(colon - slash - 1))) == NULL)
+            return TLSP_NOMEM;
+        if (!a->nexthop_proven) {
+            e = slash;
+            if (*d == '[') {
+                const char *rb = memchr(d, ']', (size_t)(slash - d));
+
+                d++;
+                if (rb)
+                    e = rb;
+            } else {
+                const char *c = memchr(d, ':', (size_t)(slash - d));
+
+                if (c)
+                    e = c;
+            }
+            if (e > d) {
+                free(a->nexthop);
+                if ((a->nexthop = tlsp_strndup(d, (size_t)(e - d))) == NULL)
+                    return TLSP_NOMEM;
+                tlsp_lowercase(a->nexthop);
+                a->nexthop_proven = true;
+            }
+        }
+    }
     if (a->server && a->mx_host == NULL) {
         const char *lb = strchr(a->server, '[');
 

@@ -841,6 +841,36 @@ fixes_names(struct fctx *c, const struct tlsp_chain *chain, const char *level)
                                  "certificate stops carrying %s.",
                                  cand));
     }
+    /* No name related to the MX host: the certificate's own names, as
+     * the founding case's hearst.com entry pins gslb.pphosted.com. */
+    for (i = 0; d->n_fixes == before && i < d->n_cert_names && c->st == TLSP_OK; i++) {
+        const char *n = d->cert_names[i];
+        char *cand = is_wildcard(n) ? tlsp_aprintf(".%s", n + 2) : tlsp_strdup(n);
+
+        if (cand == NULL)
+            goto nomem;
+        if (!is_ip(cand) && tlsp_verify_name(chain, cand, NULL)) {
+            if (cand[0] == '.')
+                add_fix(c, table_line(c, level, &c->attrs, cand), trusted,
+                        tlsp_aprintf("Accepts a certificate name under %s, the domain the "
+                                     "certificate names (not the MX host's).%s",
+                                     cand + 1, trust_note(c)),
+                        tlsp_aprintf("You pin %s by hand, a domain unrelated to the MX host "
+                                     "name %s: make sure it is the provider's; mail defers "
+                                     "once the certificate stops carrying a name under it.",
+                                     cand + 1, host));
+            else
+                add_fix(c, table_line(c, level, &c->attrs, cand), trusted,
+                        tlsp_aprintf("Accepts a certificate that carries exactly the name %s, "
+                                     "the name the certificate shows.%s",
+                                     cand, trust_note(c)),
+                        tlsp_aprintf("You pin %s by hand, a name unrelated to the MX host name "
+                                     "%s: make sure it is the provider's; mail defers once the "
+                                     "certificate stops carrying it.",
+                                     cand, host));
+        }
+        free(cand);
+    }
     /* verify: the MX host name as DNS returns it. */
     if (strcmp(level, "secure") == 0 && c->mx_lookup && tlsp_verify_name(chain, host, NULL))
         add_fix(c, table_line(c, "verify", &c->attrs, NULL), trusted,

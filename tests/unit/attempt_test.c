@@ -495,7 +495,8 @@ check_want(const struct rec *r, const struct want *w)
     assert_str(r->verify_error, w->verify_error);
     assert_str(r->verify_purpose, w->purpose);
     assert_str(r->nexthop, w->nexthop);
-    assert_false(r->nexthop_proven);
+    /* Only "TLS policy lookup for DEST/HOST" (relay=none) names the next hop. */
+    assert_int_equal(r->nexthop_proven, none);
     assert_int_equal(r->loglevel, w->loglevel);
     assert_int_equal(r->dialect, w->dialect);
     assert_int_equal(r->n_depths, w->n_depths);
@@ -593,7 +594,11 @@ test_recorded_details(void **state)
                                    "policy table lookup error");
     assert_str(c.r[0].warnings[4],
                "TLS policy lookup for good.test/mx.good.test: client TLS configuration problem");
-    assert_null(c.r[0].mx_host);
+    /* No connection, but the warning names the next hop and the MX host. */
+    assert_str(c.r[0].mx_host, "mx.good.test");
+    assert_null(c.r[0].server);
+    assert_str(c.r[0].nexthop, "good.test");
+    assert_true(c.r[0].nexthop_proven);
     capture_free(&c);
 }
 

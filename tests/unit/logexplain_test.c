@@ -151,6 +151,52 @@ static const struct situation catalogue[] = {
       { TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_HANDSHAKE, TLSP_CAUSE_NONE } },
 };
 
+/* Hand-made fixtures (tests/fixtures/logs/handmade/): the dialects no recording
+ * covers, and DANE until the lab has a DNSSEC world. */
+static const struct {
+    const char *file;
+    enum tlsp_attempt_end end;
+    enum tlsp_cause cause;
+    int chain_trusted;
+} handmade[] = {
+    /* >= 3.10.4: num=62 with "Trusted": the word proves the chain trusted. */
+    { "pf3104-trusted-mismatch.log", TLSP_END_DEFERRED, TLSP_CAUSE_NAME_MISMATCH, 1 },
+    /* <= 3.5: "Server certificate not trusted". */
+    { "pre35-not-trusted.log", TLSP_END_DEFERRED, TLSP_CAUSE_UNKNOWN_ISSUER, 0 },
+    { "dane/dane-tlsa-lookup-error.log", TLSP_END_DEFERRED, TLSP_CAUSE_DANE_TLSA_LOOKUP, -1 },
+    { "dane/dane-only-no-tlsa.log", TLSP_END_DEFERRED, TLSP_CAUSE_DANE_NO_TLSA, -1 },
+    { "dane/dane-only-non-dnssec.log", TLSP_END_DEFERRED, TLSP_CAUSE_DANE_NON_DNSSEC, -1 },
+    { "dane/dane-only-unusable.log", TLSP_END_DEFERRED, TLSP_CAUSE_DANE_UNUSABLE, -1 },
+    { "dane/dane-mismatch.log", TLSP_END_DEFERRED, TLSP_CAUSE_DANE_MISMATCH, 0 },
+};
+
+static void
+test_handmade(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(handmade) / sizeof(handmade[0]); i++) {
+        char path[512];
+        struct seen s;
+
+        snprintf(path, sizeof(path), LOGS "handmade/%s", handmade[i].file);
+        run_file(path, NULL, &s);
+        if (s.n < 1 || s.end[0] != handmade[i].end || s.cause[0] != handmade[i].cause)
+            fail_msg("%s: %zu attempts, first %s/%s, expected %s/%s", path, s.n,
+                     s.n ? tlsp_attempt_end_name(s.end[0]) : "-",
+                     s.n ? tlsp_cause_name(s.cause[0]) : "-",
+                     tlsp_attempt_end_name(handmade[i].end), tlsp_cause_name(handmade[i].cause));
+        assert_true(s.have_problem);
+        if (s.first_problem.chain_trusted != handmade[i].chain_trusted)
+            fail_msg("%s: chain_trusted %d, expected %d", path, s.first_problem.chain_trusted,
+                     handmade[i].chain_trusted);
+        assert_true(s.first_problem.n_findings >= 1);
+        assert_non_null(s.first_problem.title);
+        release(&s);
+    }
+}
+
 static void
 test_catalogue(void **state)
 {
@@ -346,6 +392,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_handmade),
         cmocka_unit_test(test_founding),
     };
 
