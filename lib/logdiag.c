@@ -1348,8 +1348,9 @@ find_dane(struct dctx *c)
     }
     switch (c->d->cause) {
     case TLSP_CAUSE_DANE_TLSA_LOOKUP: {
-        const char *hp = r + strlen("TLSA lookup error for ");
-        const char *colon = strrchr(hp, ':');
+        bool named = starts_with(r, "TLSA lookup error for ");
+        const char *hp = named ? r + strlen("TLSA lookup error for ") : "";
+        const char *colon = named ? strrchr(hp, ':') : NULL;
 
         finding(c, true,
                 "Postfix could not look up the TLSA records and made no connection: Postfix "
@@ -1358,7 +1359,7 @@ find_dane(struct dctx *c)
         if ((w = warning_with(a, "TLSA lookup problem")) != NULL ||
             (w = warning_with(a, "DNSSEC status lookup error")) != NULL)
             find_quote_warning(c, w, true);
-        if (colon && strlen(r) > strlen("TLSA lookup error for "))
+        if (colon && colon > hp)
             settle(c, "dig +dnssec TLSA _%s._tcp.%.*s (ask the resolver Postfix uses)", colon + 1,
                    (int)(colon - hp), hp);
         break;

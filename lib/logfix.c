@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -720,18 +721,27 @@ leaf_chain(struct fctx *c)
          : c->a->common_name ? c->a->common_name
                              : d->cert_names[0];
     if ((x = X509_new()) == NULL || !X509_set_version(x, 2) ||
-        !X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
-                                    (const unsigned char *)cn, -1, -1, 0) ||
         (gens = sk_GENERAL_NAME_new_null()) == NULL)
         goto out;
+    /* Names from a log may be anything: one OpenSSL refuses (not UTF-8, a CN
+     * over 64 bytes) is left out; it could not be in a real certificate. */
+    if (!X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+                                    (const unsigned char *)cn, -1, -1, 0))
+        ERR_clear_error();
     for (i = 0; i < d->n_cert_names; i++) {
         GENERAL_NAME *g = GENERAL_NAME_new();
         ASN1_IA5STRING *s = ASN1_IA5STRING_new();
 
-        if (g == NULL || s == NULL || !ASN1_STRING_set(s, d->cert_names[i], -1)) {
+        if (g == NULL || s == NULL) {
             GENERAL_NAME_free(g);
             ASN1_IA5STRING_free(s);
             goto out;
+        }
+        if (!ASN1_STRING_set(s, d->cert_names[i], -1)) {
+            GENERAL_NAME_free(g);
+            ASN1_IA5STRING_free(s);
+            ERR_clear_error();
+            continue;
         }
         GENERAL_NAME_set0_value(g, GEN_DNS, s);
         if (!sk_GENERAL_NAME_push(gens, g)) {
@@ -739,7 +749,8 @@ leaf_chain(struct fctx *c)
             goto out;
         }
     }
-    if (!X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT))
+    if (sk_GENERAL_NAME_num(gens) > 0 &&
+        !X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT))
         goto out;
     ok = tlsp_chain_from_x509s((void *const *)&x, 1, &chain, NULL) == TLSP_OK;
 out:
