@@ -988,11 +988,16 @@ settle_counts(struct tlsp_logsummary_nexthop *nh)
 {
     size_t i;
 
+    /* An estimate never exceeds what was counted exactly: the attempts. */
     nh->messages = ids_count(nh->ids_, &nh->messages_approximate);
+    if (nh->messages > nh->attempts_failed)
+        nh->messages = nh->attempts_failed;
     for (i = 0; i < nh->n_groups; i++) {
         struct tlsp_logsummary_group *g = &nh->groups[i];
 
         g->messages = ids_count(g->ids_, &g->messages_approximate);
+        if (g->messages > g->attempts)
+            g->messages = g->attempts;
     }
     if (nh->n_groups > 1)
         qsort(nh->groups, nh->n_groups, sizeof(*nh->groups), cmp_group);
@@ -1031,4 +1036,6 @@ tlsp_logsummary_totals(const struct tlsp_logsummary *s, struct tlsp_logsummary_t
 {
     *t = s->totals;
     t->messages_failed = ids_count(s->all_ids, &t->messages_approximate);
+    if (t->messages_failed > t->attempts_failed)
+        t->messages_failed = t->attempts_failed;
 }

@@ -470,8 +470,8 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
     fputs("\n  ", fp);
     cli_put_safe(fp, d->title ? d->title : tlsp_cause_name(d->cause));
     fprintf(fp, " (%s)\n", tlsp_cause_name(d->cause));
-    fprintf(fp, "    %llu%s %s, %llu %s, %s .. %s\n", g->messages,
-            g->messages_approximate ? " (approximately)" : "",
+    fprintf(fp, "    %s%llu %s, %llu %s, %s .. %s\n", g->messages_approximate ? "about " : "",
+            g->messages,
             plural(g->messages, "message", "messages"), g->attempts,
             plural(g->attempts, "attempt", "attempts"), when_text(g->first, ' ', t1, sizeof(t1)),
             when_text(g->last, ' ', t2, sizeof(t2)));
@@ -608,8 +608,8 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
         }
         fputc('\n', fp);
         cli_put_safe(fp, nexthop_label(nh, label, sizeof(label)));
-        fprintf(fp, ": %llu%s %s, %llu %s (%llu with a TLS problem), %s .. %s\n", nh->messages,
-                nh->messages_approximate ? " (approximately)" : "",
+        fprintf(fp, ": %s%llu %s, %llu %s (%llu with a TLS problem), %s .. %s\n",
+                nh->messages_approximate ? "about " : "", nh->messages,
                 plural(nh->messages, "message", "messages"), nh->attempts,
                 plural(nh->attempts, "attempt", "attempts"), nh->attempts_failed,
                 when_text(nh->first, ' ', t1, sizeof(t1)),
@@ -641,11 +641,11 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
     }
     fprintf(fp,
             "\nTotal: %llu %s read from %u %s, %llu delivery %s, %llu with a TLS problem "
-            "(%llu%s %s, %llu %s)",
+            "(%s%llu %s, %llu %s)",
             ls->lines, plural(ls->lines, "line", "lines"), ls->files,
             plural(ls->files, "file", "files"), t->attempts,
-            plural(t->attempts, "attempt", "attempts"), t->attempts_failed, t->messages_failed,
-            t->messages_approximate ? " (approximately)" : "",
+            plural(t->attempts, "attempt", "attempts"), t->attempts_failed,
+            t->messages_approximate ? "about " : "", t->messages_failed,
             plural(t->messages_failed, "message", "messages"), t->nexthops_failed,
             plural(t->nexthops_failed, "next hop", "next hops"));
     if (as->unfinished > 0)
