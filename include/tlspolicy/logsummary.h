@@ -160,32 +160,6 @@ void tlsp_logsummary_totals(const struct tlsp_logsummary *s, struct tlsp_logsumm
 /* tlsp_logsummary_free - NULL is a no-op. */
 void tlsp_logsummary_free(struct tlsp_logsummary *s);
 
-/*
- * tlsp_logsummary_copy_diag - deep copy of a diagnosis
- *
- * Out:  dst  filled on TLSP_OK (every string and array its own heap copy);
- *            release with tlsp_logsummary_diag_fini() (or tlsp_logdiag_fini()).
- *            Zeroed on failure.
- * Returns TLSP_OK; TLSP_NOMEM.
- */
-enum tlsp_status tlsp_logsummary_copy_diag(const struct tlsp_logdiag *src,
-                                           struct tlsp_logdiag *dst) TLSP_MUST_CHECK;
-
-/* tlsp_logsummary_diag_fini - free a copy made by tlsp_logsummary_copy_diag(). */
-void tlsp_logsummary_diag_fini(struct tlsp_logdiag *d);
-
-/*
- * tlsp_logsummary_copy_attempt - deep copy of an attempt
- *
- * Out:  out  on TLSP_OK; tlsp_logsummary_free_attempt().
- * Returns TLSP_OK; TLSP_NOMEM.
- */
-enum tlsp_status tlsp_logsummary_copy_attempt(const struct tlsp_attempt *a,
-                                              struct tlsp_attempt **out) TLSP_MUST_CHECK;
-
-/* tlsp_logsummary_free_attempt - free a copy; NULL is a no-op. */
-void tlsp_logsummary_free_attempt(struct tlsp_attempt *a);
-
 #ifdef __cplusplus
 }
 #endif

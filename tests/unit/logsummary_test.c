@@ -214,6 +214,8 @@ test_sample_choice(void **state)
     char *names[] = {(char *)"*.messagingengine.com"};
     char *sans[] = {(char *)"messagingengine.com", (char *)"*.messagingengine.com"};
     struct tlsp_depth_line depth = {0, 1, (char *)"CN = *.messagingengine.com"};
+    char *rcpts[] = {(char *)"someone@fastmail.fm"};
+    char *warn[] = {(char *)"TLS policy lookup for fastmail.fm/x: bad"};
     size_t n;
 
     (void)state;
@@ -280,6 +282,12 @@ test_sample_choice(void **state)
     /* The first loglevel-2 sample, when nothing later matches it. */
     s = new_summary(0, 0, true);
     a = mk_attempt("fastmail.fm", "in2-smtp.messagingengine.com", "Q2", 200, 2);
+    a.rcpts = rcpts;
+    a.n_rcpts = 1;
+    a.n_rcpts_total = 3;
+    a.warnings = warn;
+    a.n_warnings = 1;
+    a.cache_key = (char *)"smtp&fastmail.fm&in2-smtp.messagingengine.com&1.2.3.4&&ABC";
     a.sans = sans;
     a.n_sans = 2;
     a.depths = &depth;
@@ -317,78 +325,17 @@ test_sample_choice(void **state)
         assert_string_equal(sm->attempt->depths[0].subject, "CN = *.messagingengine.com");
         assert_int_equal(sm->attempt->depths[0].verify, 1);
         assert_string_equal(sm->attempt->subject_cn, "*.messagingengine.com");
+        assert_int_equal(sm->attempt->n_rcpts, 1);
+        assert_string_equal(sm->attempt->rcpts[0], "someone@fastmail.fm");
+        assert_ptr_not_equal(sm->attempt->rcpts[0], rcpts[0]);
+        assert_int_equal(sm->attempt->n_rcpts_total, 3);
+        assert_int_equal(sm->attempt->n_warnings, 1);
+        assert_string_equal(sm->attempt->warnings[0], warn[0]);
+        assert_string_equal(sm->attempt->cache_key,
+                            "smtp&fastmail.fm&in2-smtp.messagingengine.com&1.2.3.4&&ABC");
+        assert_null(sm->attempt->relay);
     }
     tlsp_logsummary_free(s);
-}
-
-static void
-test_copies(void **state)
-{
-    struct tlsp_attempt a = mk_attempt("fastmail.fm", "in1-smtp.messagingengine.com", "Q", 5, 2);
-    struct tlsp_attempt *c = NULL;
-    struct tlsp_logdiag d = mk_diag(TLSP_CAUSE_NAME_MISMATCH, "title"), dc;
-    struct tlsp_fix fixes[2];
-    char *req[] = {(char *)"fastmail.fm", (char *)".fastmail.fm"};
-    char *rcpts[] = {(char *)"someone@fastmail.fm"};
-    char *warn[] = {(char *)"TLS policy lookup for fastmail.fm/x: bad"};
-
-    (void)state;
-    a.rcpts = rcpts;
-    a.n_rcpts = 1;
-    a.n_rcpts_total = 3;
-    a.warnings = warn;
-    a.n_warnings = 1;
-    a.cache_key = (char *)"smtp&fastmail.fm&in1&1.2.3.4&&ABC";
-    assert_int_equal(tlsp_logsummary_copy_attempt(&a, &c), TLSP_OK);
-    assert_string_equal(c->rcpts[0], "someone@fastmail.fm");
-    assert_int_equal(c->n_rcpts_total, 3);
-    assert_string_equal(c->warnings[0], warn[0]);
-    assert_string_equal(c->cache_key, a.cache_key);
-    assert_ptr_not_equal(c->cache_key, a.cache_key);
-    assert_null(c->relay);
-    assert_null(c->depths);
-    assert_int_equal(c->n_depths, 0);
-    tlsp_logsummary_free_attempt(c);
-    tlsp_logsummary_free_attempt(NULL);
-
-    fixes[0].line = (char *)"fastmail.fm secure ciphers=high match=.messagingengine.com";
-    fixes[0].what = (char *)"what";
-    fixes[0].tradeoff = (char *)"tradeoff";
-    fixes[0].checked = true;
-    fixes[1].line = NULL;
-    fixes[1].what = (char *)"advice";
-    fixes[1].tradeoff = (char *)"none";
-    fixes[1].checked = false;
-    d.fixes = fixes;
-    d.n_fixes = 2;
-    d.required = req;
-    d.n_required = 2;
-    d.required_proven = true;
-    d.required_from_config = true;
-    d.level_from_config = true;
-    d.chain_from_config = true;
-    d.entry = (char *)"fastmail.fm secure ciphers=high";
-    d.entry_source = (char *)"texthash:tls_policy line 1";
-    d.table_key = (char *)"fastmail.fm";
-    assert_int_equal(tlsp_logsummary_copy_diag(&d, &dc), TLSP_OK);
-    assert_int_equal(dc.n_fixes, 2);
-    assert_string_equal(dc.fixes[0].line, fixes[0].line);
-    assert_true(dc.fixes[0].checked);
-    assert_null(dc.fixes[1].line);
-    assert_string_equal(dc.fixes[1].what, "advice");
-    assert_int_equal(dc.n_required, 2);
-    assert_string_equal(dc.required[1], ".fastmail.fm");
-    assert_true(dc.required_proven);
-    assert_true(dc.required_from_config);
-    assert_true(dc.level_from_config);
-    assert_true(dc.chain_from_config);
-    assert_string_equal(dc.entry, d.entry);
-    assert_string_equal(dc.entry_source, d.entry_source);
-    assert_string_equal(dc.table_key, "fastmail.fm");
-    assert_null(dc.level);
-    assert_int_equal(dc.cause, TLSP_CAUSE_NAME_MISMATCH);
-    tlsp_logsummary_diag_fini(&dc);
-    assert_null(dc.title);
 }
 
 static void
@@ -580,7 +527,6 @@ main(void)
         cmocka_unit_test(test_refuses),
         cmocka_unit_test(test_counts_and_order),
         cmocka_unit_test(test_sample_choice),
-        cmocka_unit_test(test_copies),
         cmocka_unit_test(test_exact_then_estimate),
         cmocka_unit_test(test_estimate_accuracy),
         cmocka_unit_test(test_nexthop_cap),
