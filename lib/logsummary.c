@@ -636,6 +636,32 @@ find_group(struct tlsp_logsummary *s, struct tlsp_logsummary_nexthop *nh, enum t
     return TLSP_OK;
 }
 
+/*
+ * suspended_group - for a message the queue manager deferred without trying
+ * ("delivery temporarily suspended: REASON", logged by error(8) or retry
+ * after a delivery failed and throttled the destination, spec 1.7), the
+ * group of the failure that logged the same REASON, when there is one: its
+ * cause is what the log proves, the suspension only repeats its reason.
+ */
+static struct tlsp_logsummary_group *
+suspended_group(struct tlsp_logsummary_nexthop *nh, const struct tlsp_attempt *a)
+{
+    static const char prefix[] = "delivery temporarily suspended: ";
+    const char *reason;
+    size_t i;
+
+    if (a->reason == NULL || strncmp(a->reason, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    reason = a->reason + sizeof(prefix) - 1;
+    for (i = 0; i < nh->n_groups; i++) {
+        const struct tlsp_logsummary_group *g = &nh->groups[i];
+
+        if (g->sample.reason && strcmp(g->sample.reason, reason) == 0)
+            return &nh->groups[i];
+    }
+    return NULL;
+}
+
 enum tlsp_status
 tlsp_logsummary_add(struct tlsp_logsummary *s, const struct tlsp_attempt *a,
                     const struct tlsp_logdiag *d)
@@ -679,7 +705,7 @@ tlsp_logsummary_add(struct tlsp_logsummary *s, const struct tlsp_attempt *a,
     if (a->queue_id &&
         ((st = ids_add(nh->ids_, h)) != TLSP_OK || (st = ids_add(s->all_ids, h)) != TLSP_OK))
         return st;
-    if ((st = find_group(s, nh, d->cause, &g)) != TLSP_OK)
+    if ((g = suspended_group(nh, a)) == NULL && (st = find_group(s, nh, d->cause, &g)) != TLSP_OK)
         return st;
     if (a->queue_id && (st = ids_add(g->ids_, h)) != TLSP_OK)
         return st;

@@ -10,7 +10,10 @@
  *          then the first) - with a deep copy of its diagnosis and, when
  *          asked, of the attempt itself (to diagnose it again with a
  *          configuration when the summary is printed). Attempts whose cause
- *          is TLSP_CAUSE_NONE are only counted (attempts_ok).
+ *          is TLSP_CAUSE_NONE are only counted (attempts_ok). A message the
+ *          queue manager deferred while the destination was suspended
+ *          ("delivery temporarily suspended: REASON", spec 1.7) joins the
+ *          group whose sample failed with the same REASON, when there is one.
  *          An attempt without a next hop is summed up under its server's
  *          host name (relay=), else under "unknown".
  * COUNTING Distinct queue ids are counted exactly (a set of 64-bit hashes)

@@ -520,6 +520,50 @@ test_missing_fields(void **state)
     tlsp_logsummary_free(s);
 }
 
+/* Messages the queue manager deferred while the destination was suspended
+ * join the group of the failure whose reason they repeat. */
+static void
+test_suspended(void **state)
+{
+    struct tlsp_logsummary *s = new_summary(0, 0, false);
+    struct tlsp_logsummary_nexthop *const *v;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    size_t n;
+
+    (void)state;
+    a = mk_attempt("example.org", "mx.example.org", "B1", 100, 0);
+    d = mk_diag(TLSP_CAUSE_UNKNOWN_ISSUER, "unknown issuer");
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+    a = mk_attempt("example.org", NULL, "D1", 104, -1);
+    a.relay = (char *)"none";
+    a.reason = (char *)"delivery temporarily suspended: Server certificate not verified";
+    d = mk_diag(TLSP_CAUSE_NOT_VERIFIED, "not verified");
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+    a.queue_id = (char *)"E1";
+    a.when = a.first_when = 105;
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+    /* Another reason: a group of its own. */
+    a.queue_id = (char *)"F1";
+    a.reason = (char *)"delivery temporarily suspended: Cannot start TLS: handshake failure";
+    d = mk_diag(TLSP_CAUSE_HANDSHAKE, "handshake");
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+
+    assert_int_equal(tlsp_logsummary_sorted(s, &v, &n), TLSP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0]->n_groups, 2);
+    assert_int_equal(v[0]->groups[0].cause, TLSP_CAUSE_UNKNOWN_ISSUER);
+    assert_int_equal(v[0]->groups[0].messages, 3);
+    assert_int_equal(v[0]->groups[0].attempts, 3);
+    assert_int_equal(v[0]->groups[0].first, 100);
+    assert_int_equal(v[0]->groups[0].last, 105);
+    assert_string_equal(v[0]->groups[0].sample.queue_id, "B1");
+    assert_int_equal(v[0]->groups[1].cause, TLSP_CAUSE_HANDSHAKE);
+    assert_int_equal(v[0]->groups[1].messages, 1);
+    assert_int_equal(v[0]->messages, 4);
+    tlsp_logsummary_free(s);
+}
+
 int
 main(void)
 {
@@ -527,6 +571,7 @@ main(void)
         cmocka_unit_test(test_refuses),
         cmocka_unit_test(test_counts_and_order),
         cmocka_unit_test(test_sample_choice),
+        cmocka_unit_test(test_suspended),
         cmocka_unit_test(test_exact_then_estimate),
         cmocka_unit_test(test_estimate_accuracy),
         cmocka_unit_test(test_nexthop_cap),
