@@ -91,14 +91,16 @@ struct dctx {
     bool suspended;
     const char *prefix; /* "smtp" or "lmtp" */
     enum names_src names_src;
-    int depth_trust;     /* what the depth= lines show: 1, 0, -1 */
-    int depth_top;       /* greatest depth logged, -1 none */
-    int depth_fail;      /* depth of a verify=0 line at depth > 0, else -1 */
-    bool name_error;     /* the verification error is a name mismatch */
-    bool trust_by_word;  /* the chain is proven trusted by "Trusted" */
-    bool issuer_is_root; /* the untrusted issuer's CN says Root */
-    bool dane_hint;      /* the lines show DANE in use */
-    char *mi_note;       /* CAfile CA that makes the issuer an intermediate */
+    int depth_trust;                /* what the depth= lines show: 1, 0, -1 */
+    int depth_top;                  /* greatest depth logged, -1 none */
+    int depth_fail;                 /* depth of a verify=0 line at depth > 0, else -1 */
+    bool name_error;                /* the verification error is a name mismatch */
+    bool trust_by_word;             /* the chain is proven trusted by "Trusted" */
+    bool issuer_is_root;            /* the untrusted issuer's CN says Root */
+    bool dane_hint;                 /* the lines show DANE in use */
+    char *mi_note;                  /* CAfile CA that makes the issuer an intermediate */
+    struct tlsp_logfix_route route; /* -c: the recipient's routed next hop, if not logged */
+    const char *nexthop;            /* route.nexthop, else the attempt's next hop */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -294,9 +296,9 @@ settle_check(struct dctx *c)
 {
     char *w;
 
-    if (c->a->nexthop == NULL)
+    if (c->nexthop == NULL)
         return;
-    if ((w = shell_word(c->a->nexthop)) == NULL) {
+    if ((w = shell_word(c->nexthop)) == NULL) {
         nomem(c);
         return;
     }
@@ -828,9 +830,9 @@ find_names_seen(struct dctx *c)
         break;
     }
     if (!d->cert_names_complete && name_cause(d->cause)) {
-        char *w = c->a->nexthop ? shell_word(c->a->nexthop) : NULL;
+        char *w = c->nexthop ? shell_word(c->nexthop) : NULL;
 
-        if (c->a->nexthop && w == NULL) {
+        if (c->nexthop && w == NULL) {
             nomem(c);
             goto out;
         }
@@ -942,7 +944,7 @@ find_not_verified(struct dctx *c)
 {
     const struct tlsp_attempt *a = c->a;
     char *st = status_text(a), *proc = process_name(a);
-    const char *host = a->mx_host, *nh = a->nexthop;
+    const char *host = a->mx_host, *nh = c->nexthop;
 
     if (st == NULL || proc == NULL) {
         nomem(c);
@@ -1374,7 +1376,7 @@ find_dane(struct dctx *c)
         finding(c, true,
                 "At level dane-only, the MX records of %s are not DNSSEC-validated: Postfix "
                 "logged \"%s\" and made no connection.",
-                nz(a->nexthop, "the destination"), st);
+                nz(c->nexthop, "the destination"), st);
         break;
     case TLSP_CAUSE_DANE_UNUSABLE:
         finding(c, true,
@@ -1437,6 +1439,8 @@ find_policy(struct dctx *c)
     char name[PARAM_NAME_MAX];
     const char *mparam = NULL, *mdefault = NULL;
 
+    if (c->route.finding)
+        finding_src(c, true, true, "%s", c->route.finding);
     if (d->level && d->level_proven && d->entry) {
         char src[2200];
 
@@ -1454,7 +1458,7 @@ find_policy(struct dctx *c)
     } else if (d->level && d->level_proven) {
         finding_src(c, true, d->level_from_config,
                     "No policy table entry applies to %s; the configuration sets level %s.",
-                    nz(c->a->nexthop, "this destination"), d->level);
+                    nz(c->nexthop, "this destination"), d->level);
     } else if (d->level && name_cause(d->cause)) {
         finding(c, false,
                 "The level is probably %s: Postfix defers with \"Server certificate not "
@@ -1859,6 +1863,7 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         c.reason += strlen("delivery temporarily suspended: ");
     }
     c.prefix = delivery_prefix(a, c.cf);
+    c.nexthop = a->nexthop;
     c.dane_hint = dane_evidence(a);
     analyse_depths(&c);
 
@@ -1886,7 +1891,11 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         goto out;
 
     /* 2. The policy: level, required names, entry. */
-    st = tlsp_logfix_policy(a, c.cf, out, &local);
+    st = tlsp_logfix_policy(a, c.cf, out, &c.route, &local);
+    if (c.route.nexthop)
+        c.nexthop = c.route.nexthop;
+    if (c.route.transport)
+        c.prefix = c.route.lmtp ? "lmtp" : "smtp";
     diag_copy(diag, &local, &c);
     if (st == TLSP_NOMEM)
         nomem(&c);
@@ -1929,7 +1938,7 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
     /* 4. The fixes. */
     tlsp_diag_fini(&local);
     tlsp_diag_init(&local);
-    st = tlsp_logfix_fixes(a, c.cf, nothing != NULL, out, &local);
+    st = tlsp_logfix_fixes(a, c.cf, nothing != NULL, &c.route, out, &local);
     diag_copy(diag, &local, &c);
     if (st == TLSP_NOMEM)
         nomem(&c);
@@ -1949,6 +1958,7 @@ out:
     tlsp_diag_fini(&local);
     free(nothing);
     free(c.mi_note);
+    tlsp_logfix_route_fini(&c.route);
     return c.st;
 }
 
