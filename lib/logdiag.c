@@ -803,8 +803,10 @@ find_names_seen(struct dctx *c)
 
     if (d->n_cert_names == 0) {
         if (name_cause(d->cause))
-            unknown(c, "The certificate's names: the log shows none (Postfix logs the subject "
-                       "CN at smtp_tls_loglevel 2, subjectAltNames only before 3.6).");
+            unknown(c,
+                    "The certificate's names: the log shows none (Postfix logs the subject "
+                    "CN at %s_tls_loglevel 2, subjectAltNames only before 3.6).",
+                    c->prefix);
         return;
     }
     if ((names = join_names(d->cert_names, d->n_cert_names, ", ")) == NULL) {
@@ -933,8 +935,10 @@ find_trust_unknown(struct dctx *c)
     unknown(c, "Whether the server's certificate chain is trusted: Postfix logs only the "
                "verification error nearest the server's certificate, so a name mismatch at depth 0 "
                "hides an untrusted issuer further up the chain, and no depth= lines were logged.");
-    settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
-              "show the chain's trust");
+    settle(c,
+           "%s_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
+           "show the chain's trust",
+           c->prefix);
     settle_check(c);
     free(line);
 }
@@ -983,19 +987,21 @@ find_not_verified(struct dctx *c)
         unknown(c,
                 "Which check failed, names or chain: no verification failure line of %s is "
                 "in the log. Postfix 3.6 and later log \"certificate verification failed "
-                "for ...\" before the status line at any smtp_tls_loglevel when the level "
+                "for ...\" before the status line at any %s_tls_loglevel when the level "
                 "checks the certificate, so those lines are in another part of the log, or "
-                "the log is from Postfix 3.5 or earlier with smtp_tls_loglevel 0.",
-                proc);
+                "the log is from Postfix 3.5 or earlier with %s_tls_loglevel 0.",
+                proc, c->prefix, c->prefix);
         settle(c,
-               "smtp_tls_loglevel = 1 in main.cf (postfix reload) logs the summary line with "
+               "%s_tls_loglevel = 1 in main.cf (postfix reload) logs the summary line with "
                "its trust word; search the whole log for the lines of %s before the status "
                "line",
-               proc);
+               c->prefix, proc);
     }
     unknown(c, "Whether the server's certificate chain is trusted.");
-    settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
-              "show the chain's trust and the certificate's subject CN");
+    settle(c,
+           "%s_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
+           "show the chain's trust and the certificate's subject CN",
+           c->prefix);
     settle_check(c);
 out:
     free(st);
@@ -1050,8 +1056,10 @@ find_chain_error(struct dctx *c)
                     nz(issuer_cn, dn));
             if (a->n_depths == 0) {
                 unknown(c, "Whether the server sends its intermediate CA certificates.");
-                settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= "
-                          "lines that show which certificates the server sends");
+                settle(c,
+                       "%s_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= "
+                       "lines that show which certificates the server sends",
+                       c->prefix);
                 settle_check(c);
             }
         }
@@ -1137,13 +1145,16 @@ find_starttls(struct dctx *c)
         return;
     }
     if (c->d->cause == TLSP_CAUSE_STARTTLS_NOT_OFFERED) {
+        bool lmtp = strcmp(c->prefix, "lmtp") == 0;
+
         finding(c, true,
-                "The server %s did not offer STARTTLS in its EHLO reply, and the level "
+                "The server %s did not offer STARTTLS in its %s reply, and the level "
                 "requires TLS: Postfix logged \"%s\".",
-                nz(a->mx_host, nz(a->server, "")), st);
+                nz(a->mx_host, nz(a->server, "")), lmtp ? "LHLO" : "EHLO", st);
         finding(c, false,
                 "The server does not support TLS, or something between (a firewall or proxy, "
-                "smtp_discard_ehlo_keywords) removed STARTTLS from the reply.");
+                "%s) removed STARTTLS from the reply.",
+                lmtp ? "lmtp_discard_lhlo_keywords" : "smtp_discard_ehlo_keywords");
     } else {
         const char *reply = strstr(nz(c->reason, ""), "refused to start TLS: ");
 
@@ -1327,9 +1338,11 @@ find_config(struct dctx *c)
             finding(c, false,
                     "The policy entry (or a DANE setting) is invalid: an invalid level or "
                     "attribute, a bad tafile=, or DANE without DNSSEC lookups.");
-            unknown(c, "Which setting is invalid: the warning Postfix logs before the status "
-                       "line (\"warning: smtp_tls_policy_maps, next-hop destination ...\") is "
-                       "not in the log.");
+            unknown(c,
+                    "Which setting is invalid: the warning Postfix logs before the status "
+                    "line (\"warning: %s_tls_policy_maps, next-hop destination ...\") is "
+                    "not in the log.",
+                    c->prefix);
         }
         break;
     }
@@ -1932,6 +1945,7 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         }
     find_names_seen(&c);
     set_title(&c);
+    out->lmtp = strcmp(c.prefix, "lmtp") == 0;
     if (c.st != TLSP_OK)
         goto out;
 

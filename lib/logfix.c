@@ -1180,8 +1180,12 @@ fix_pin(struct fctx *c)
                               : "Breaks at every certificate renewal: mail defers as soon as "
                                 "the server presents another certificate",
                          strcmp(digest, "md5") == 0
-                             ? " md5 is weak: set smtp_tls_fingerprint_digest = sha256 (or "
-                               "compatibility_level = 3.6) first, and pin the sha256 digest."
+                             ? (strcmp(c->prefix, "lmtp") == 0
+                                    ? " md5 is weak: set lmtp_tls_fingerprint_digest = sha256 (or "
+                                      "compatibility_level = 3.6) first, and pin the sha256 digest."
+                                    : " md5 is weak: set smtp_tls_fingerprint_digest = sha256 (or "
+                                      "compatibility_level = 3.6) first, and pin the sha256 "
+                                      "digest.")
                              : ""));
 }
 
@@ -1262,8 +1266,9 @@ fixes_trust(struct fctx *c)
                             "the certificate: the server's chain is incomplete, for its operator "
                             "to fix.",
                             name),
-               tlsp_strdup("Nothing on your side; adding an intermediate CA to smtp_tls_CAfile "
-                           "would trust it as an anchor."));
+               tlsp_aprintf("Nothing on your side; adding an intermediate CA to %s_tls_CAfile "
+                            "would trust it as an anchor.",
+                            c->prefix));
         free(name);
         return;
     case TLSP_CAUSE_SELF_SIGNED:
@@ -1711,7 +1716,9 @@ fixes_starttls(struct fctx *c)
 {
     if (c->d->cause == TLSP_CAUSE_STARTTLS_NOT_OFFERED) {
         char name[PARAM_NAME_MAX];
-        const char *v = pget(c, "discard_ehlo_keywords", name, sizeof(name));
+        const char *v = pget(
+            c, strcmp(c->prefix, "lmtp") == 0 ? "discard_lhlo_keywords" : "discard_ehlo_keywords",
+            name, sizeof(name));
         struct tlsp_strvec others;
 
         tlsp_strvec_init(&others);

@@ -71,8 +71,8 @@ struct run {
     struct cli_opts *o;
     enum format fmt;
     struct tlsp_cf *cf;
-    struct tlsp_logdiag_ctx ctx_log; /* without the configuration */
-    struct tlsp_logdiag_ctx ctx_cf;  /* with it (cf NULL without -c) */
+    struct tlsp_logdiag_ctx ctx_log;   /* without the configuration */
+    struct tlsp_logdiag_ctx ctx_cf;    /* with it (cf NULL without -c) */
     struct tlsp_logdiag_ctx ctx_count; /* the cause only, for counting */
     struct tlsp_logsummary *sum;
     struct tlsp_diag *diag; /* configuration messages, for the notes */
@@ -471,8 +471,7 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
     cli_put_safe(fp, d->title ? d->title : tlsp_cause_name(d->cause));
     fprintf(fp, " (%s)\n", tlsp_cause_name(d->cause));
     fprintf(fp, "    %s%llu %s, %llu %s, %s .. %s\n", g->messages_approximate ? "about " : "",
-            g->messages,
-            plural(g->messages, "message", "messages"), g->attempts,
+            g->messages, plural(g->messages, "message", "messages"), g->attempts,
             plural(g->attempts, "attempt", "attempts"), when_text(g->first, ' ', t1, sizeof(t1)),
             when_text(g->last, ' ', t2, sizeof(t2)));
     {
@@ -499,7 +498,8 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
     cli_put_safe(fp, sm->server ? sm->server : "none reached");
     fputc('\n', fp);
     if (sm->loglevel_seen >= 0)
-        fprintf(fp, "    Log detail: lines of smtp_tls_loglevel %d\n", sm->loglevel_seen);
+        fprintf(fp, "    Log detail: lines of %s_tls_loglevel %d\n", d->lmtp ? "lmtp" : "smtp",
+                sm->loglevel_seen);
     else
         fprintf(fp, "    Log detail: no TLS line of this attempt in the log\n");
 
@@ -561,8 +561,10 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
         size_t num = 0;
 
         fprintf(fp, "    Fixes, strongest first%s\n",
-                d->new_entry ? " (no policy entry applies: policy-table lines are new entries "
-                               "for smtp_tls_policy_maps)"
+                d->new_entry ? (d->lmtp ? " (no policy entry applies: policy-table lines are new "
+                                          "entries for lmtp_tls_policy_maps)"
+                                        : " (no policy entry applies: policy-table lines are new "
+                                          "entries for smtp_tls_policy_maps)")
                 : d->entry   ? " (a policy-table line replaces the entry)"
                              : "");
         for (i = 0; i < d->n_fixes; i++) {

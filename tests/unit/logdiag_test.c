@@ -1625,6 +1625,43 @@ test_sparse_attempts(void **state)
     }
 }
 
+/* An lmtp(8) attempt names the lmtp_ parameters and LHLO, and d->lmtp says
+ * the fix lines are for lmtp_tls_policy_maps. */
+static void
+test_lmtp_names(void **state)
+{
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    base(&a, "lmtp.test", "lmtp.test", "lmtp.test[192.0.2.9]:24", "4.7.4", "deferred",
+         "TLS is required, but was not offered by host lmtp.test[192.0.2.9]");
+    a.ident = S("postfix/lmtp");
+    run(&a, &d);
+    want_cause(&d, TLSP_CAUSE_STARTTLS_NOT_OFFERED);
+    assert_true(d.lmtp);
+    want_finding(&d, "did not offer STARTTLS in its LHLO reply", true);
+    want_finding(&d, "lmtp_discard_lhlo_keywords) removed STARTTLS", false);
+    want_no_finding(&d, "smtp_discard_ehlo_keywords");
+    tlsp_logdiag_fini(&d);
+
+    deferred_not_verified(&a, "lmtp.test", "lmtp.test", "lmtp.test[192.0.2.9]:24");
+    a.ident = S("postfix/lmtp");
+    run(&a, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    assert_true(d.lmtp);
+    want_settle(&d, "lmtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines "
+                    "that show the chain's trust and the certificate's subject CN");
+    tlsp_logdiag_fini(&d);
+
+    a.ident = S("postfix/smtp");
+    run(&a, &d);
+    assert_false(d.lmtp);
+    want_settle(&d, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines "
+                    "that show the chain's trust and the certificate's subject CN");
+    tlsp_logdiag_fini(&d);
+}
+
 int
 main(void)
 {
@@ -1656,6 +1693,7 @@ main(void)
         cmocka_unit_test(test_dane),
         cmocka_unit_test(test_other_reasons),
         cmocka_unit_test(test_sparse_attempts),
+        cmocka_unit_test(test_lmtp_names),
     };
 
     plain_ctx.version = tlsp_version_default;
