@@ -92,36 +92,36 @@ struct tlsp_finding {
 
 struct tlsp_logdiag {
     enum tlsp_cause cause;
-    char *title;                   /* one line, e.g. "certificate name mismatch at level secure" */
-    bool tls_failure;              /* TLS made this attempt fail, or fall back to plaintext */
+    char *title;              /* one line, e.g. "certificate name mismatch at level secure" */
+    bool tls_failure;         /* TLS made this attempt fail, or fall back to plaintext */
     struct tlsp_finding *findings; /* what happened and why, most important first */
     size_t n_findings;
-    char **unknown; /* what the log does not tell, sentences */
+    char **unknown;           /* what the log does not tell, sentences */
     size_t n_unknown;
-    char **settle; /* what would settle it: main.cf settings, commands */
+    char **settle;            /* what would settle it: main.cf settings, commands */
     size_t n_settle;
 
     /* The policy: from the configuration with -c (proven), else inferred from
      * the log (e.g. "Server certificate not verified" needs a level that checks
      * names). */
-    char *level; /* security level as Postfix spells it, or NULL unknown */
+    char *level;              /* security level as Postfix spells it, or NULL unknown */
     bool level_proven;
-    char **required; /* names the certificate had to carry (reference names) */
+    char **required;          /* names the certificate had to carry (reference names) */
     size_t n_required;
     bool required_proven;
-    char **cert_names; /* names the certificate offers, as far as the log shows:
-                          all DNS subjectAltNames (<= 3.5 verbose), else the
-                          subject CN (subject_CN= or the depth=0 subject) */
+    char **cert_names;        /* names the certificate offers, as far as the log shows:
+                                 all DNS subjectAltNames (<= 3.5 verbose), else the
+                                 subject CN (subject_CN= or the depth=0 subject) */
     size_t n_cert_names;
     bool cert_names_complete; /* the log lists every DNS subjectAltName */
     int chain_trusted;        /* 1 proven trusted, 0 proven untrusted, -1 unknown */
 
     /* With a configuration. */
-    char *entry;            /* the policy-table entry that applied, "KEY VALUE", or NULL */
-    char *entry_source;     /* where: "texthash:/etc/postfix/tls_policy line 3", or NULL */
-    char *table_key;        /* key the fix lines use (the entry's, else the next hop) */
-    bool new_entry;         /* no entry applied: the lines are new entries */
-    struct tlsp_fix *fixes; /* strongest first; empty when nothing is to change */
+    char *entry;              /* the policy-table entry that applied, "KEY VALUE", or NULL */
+    char *entry_source;       /* where: "texthash:/etc/postfix/tls_policy line 3", or NULL */
+    char *table_key;          /* key the fix lines use (the entry's, else the next hop) */
+    bool new_entry;           /* no entry applied: the lines are new entries */
+    struct tlsp_fix *fixes;   /* strongest first; empty when nothing is to change */
     size_t n_fixes;
 
     /* Where the proven facts above come from, when not from the log. */
@@ -130,17 +130,17 @@ struct tlsp_logdiag {
     bool required_from_config; /* required comes from the configuration (required_proven) */
 
     /* The delivery service. */
-    bool lmtp; /* lmtp(8) delivered (its name, or -c's master.cf or routing):
-                  the parameters and tables are the lmtp_ ones */
+    bool lmtp;                 /* lmtp(8) delivered (its name, or -c's master.cf or routing):
+                                  the parameters and tables are the lmtp_ ones */
 };
 
 /* What the diagnosis may use besides the attempt. */
 struct tlsp_logdiag_ctx {
-    struct tlsp_cf *cf;          /* configuration (-c, -o), or NULL: infer from the log */
-    struct tlsp_version version; /* release whose texts the advice uses (--postfix-version) */
-    bool cause_only;             /* fill cause, tls_failure and chain_trusted only: no
-                                    sentences, no policy, no fixes, cf unused (for counting
-                                    every attempt of a large log; a fraction of a microsecond) */
+    struct tlsp_cf *cf;           /* configuration (-c, -o), or NULL: infer from the log */
+    struct tlsp_version version;  /* release whose texts the advice uses (--postfix-version) */
+    bool cause_only;              /* fill cause, tls_failure and chain_trusted only: no
+                                     sentences, no policy, no fixes, cf unused (for counting
+                                     every attempt of a large log; a fraction of a microsecond) */
 };
 
 /*
