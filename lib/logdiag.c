@@ -1531,14 +1531,23 @@ set_title(struct dctx *c)
 {
     const struct tlsp_attempt *a = c->a;
     struct tlsp_logdiag *d = c->d;
-    char lv[64];
+    char lv[64], lvin[64], lvnv[64];
     const char *r = nz(c->reason, "");
     const char *w;
 
-    if (d->level)
+    /* A level the log (or -c) does not prove is not asserted: "probably". */
+    if (d->level && d->level_proven) {
         snprintf(lv, sizeof(lv), " at level %s", d->level);
-    else
-        lv[0] = 0;
+        snprintf(lvin, sizeof(lvin), " at level %s", d->level);
+        snprintf(lvnv, sizeof(lvnv), " at level %s (", d->level);
+    } else if (d->level) {
+        snprintf(lv, sizeof(lv), " (level probably %s)", d->level);
+        snprintf(lvin, sizeof(lvin), ", level probably %s", d->level);
+        snprintf(lvnv, sizeof(lvnv), " (level probably %s; ", d->level);
+    } else {
+        lv[0] = lvin[0] = 0;
+        snprintf(lvnv, sizeof(lvnv), " (");
+    }
     switch (d->cause) {
     case TLSP_CAUSE_NONE:
         if (a->end == TLSP_END_SENT && a->word != TLSP_WORD_NONE)
@@ -1552,10 +1561,10 @@ set_title(struct dctx *c)
         title(c, "certificate name mismatch%s", lv);
         break;
     case TLSP_CAUSE_CHAIN_TRUST_UNKNOWN:
-        title(c, "chain trust unknown (name mismatch%s)", lv);
+        title(c, "chain trust unknown (name mismatch%s)", lvin);
         break;
     case TLSP_CAUSE_NOT_VERIFIED:
-        title(c, "certificate not verified%s (probable cause: certificate name mismatch)", lv);
+        title(c, "certificate not verified%sprobable cause: certificate name mismatch)", lvnv);
         break;
     case TLSP_CAUSE_UNKNOWN_ISSUER:
         title(c, "untrusted chain: unknown issuer %s", issuer_dn(a));

@@ -366,7 +366,7 @@ test_name_mismatch_ll1_chain_trust_unknown(void **state)
     want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
     assert_true(d.tls_failure);
     assert_int_equal(d.chain_trusted, -1);
-    want_title(&d, "chain trust unknown (name mismatch at level secure)");
+    want_title(&d, "chain trust unknown (name mismatch, level probably secure)");
     want_finding(&d,
                  "The certificate does not carry a name Postfix required: Postfix logged "
                  "\"server certificate verification failed for mx.mismatch.test[127.0.1.2]:25: "
@@ -417,7 +417,7 @@ test_name_mismatch_ll2_chain_proven(void **state)
     run(&a, &d);
     want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(d.chain_trusted, 1);
-    want_title(&d, "certificate name mismatch at level secure");
+    want_title(&d, "certificate name mismatch (level probably secure)");
     want_finding(&d,
                  "The server's certificate chain is trusted: every depth= line after the name "
                  "check has verify=1 (depth 0 to 2).",
@@ -494,7 +494,8 @@ test_founding_short_not_verified(void **state)
     want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
     assert_true(d.tls_failure);
     assert_int_equal(d.chain_trusted, -1);
-    want_title(&d, "certificate not verified");
+    want_title(&d, "certificate not verified (level probably secure; probable cause: "
+                   "certificate name mismatch)");
     want_title(&d, "probable cause: certificate name mismatch");
     want_finding(&d,
                  "Postfix logged \"dsn=4.7.5, status=deferred (Server certificate not "
@@ -557,7 +558,7 @@ test_founding_extended_pre36(void **state)
     run(&a, &d);
     want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(d.chain_trusted, 1);
-    want_title(&d, "certificate name mismatch at level secure");
+    want_title(&d, "certificate name mismatch (level probably secure)");
     want_names(&d, true, 6, "*.messagingengine.com", "messagingengine.com",
                "mail.messagingengine.com", "dav.messagingengine.com", "caldav.messagingengine.com",
                "carddav.messagingengine.com");
@@ -654,7 +655,7 @@ test_trusted_name_mismatch_3104(void **state)
     run(&a, &d);
     want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(d.chain_trusted, 1);
-    want_title(&d, "certificate name mismatch at level secure");
+    want_title(&d, "certificate name mismatch (level probably secure)");
     want_finding(&d, "Postfix 3.10.4 and later", true);
     want_finding(&d, "num=62:hostname mismatch", true);
     want_no_finding(&d, "depth=");
