@@ -583,9 +583,11 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
             if (f->tradeoff)
                 cli_print_wrapped(fp, "         Trade-off: ", "         ", f->tradeoff);
             if (f->line && f->checked)
-                fprintf(fp, "         Checked: with this line OpenSSL's name check accepts the "
-                            "certificate names the log shows, and the log proves the chain "
-                            "trusted.\n");
+                /* What was tested depends on the fix (names against the logged
+                 * names and a chain the log proves trusted, a pin against the
+                 * logged fingerprint, a line Postfix parses): its text says. */
+                fprintf(fp, "         Checked: tlspolicy tested this line against what the log "
+                            "shows (see what it does above).\n");
         }
     }
 }
