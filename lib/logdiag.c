@@ -1250,7 +1250,20 @@ find_handshake(struct dctx *c)
             unknown(c, "Why the handshake failed: the log shows no TLS library line for it.");
         break;
     }
-    if (a->end == TLSP_END_NEXT)
+    if (a->end == TLSP_END_NEXT && c->d->level && c->d->level_proven &&
+        strcmp(c->d->level, "may") == 0)
+        finding_src(c, true, c->d->level_from_config,
+                    "At level may, after this line Postfix retries the same server without TLS "
+                    "when the message has waited minimal_backoff_time, else it tries the next MX "
+                    "host (spec 1.7.1): a status=sent for this server that follows with no TLS "
+                    "line of its own is a plaintext delivery.");
+    else if (a->end == TLSP_END_NEXT && c->d->level && c->d->level_proven &&
+             strcmp(c->d->level, "dane") != 0) /* dane may fall back to may */
+        finding_src(c, true, c->d->level_from_config,
+                    "At level %s Postfix never retries without TLS: after this line it tried the "
+                    "next MX host or address.",
+                    c->d->level);
+    else if (a->end == TLSP_END_NEXT)
         finding(c, false,
                 "At level may, after this line Postfix retries the same server without TLS "
                 "once the message has waited minimal_backoff_time: a status=sent that follows "

@@ -1663,6 +1663,51 @@ test_lmtp_names(void **state)
     tlsp_logdiag_fini(&d);
 }
 
+/* "QUEUEID: Cannot start TLS: handshake failure" (spec 1.7.1): with -c at may,
+ * a plaintext retry may follow (and no "may" line is offered: it is in force);
+ * at encrypt Postfix never retries without TLS. */
+static void
+test_handshake_next_level(void **state)
+{
+    struct cfdir w;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    size_t i;
+
+    (void)state;
+    base(&a, "alert.test", "mx.alert.test", "mx.alert.test[127.0.1.11]:25", "4.7.5", "deferred",
+         "Cannot start TLS: handshake failure");
+    as_next(&a);
+    cf_open(&w, "smtp_tls_security_level = may\n");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_HANDSHAKE);
+    assert_string_equal(d.level, "may");
+    want_finding_src(&d,
+                     "At level may, after this line Postfix retries the same server without TLS "
+                     "when the message has waited minimal_backoff_time",
+                     true, true);
+    for (i = 0; i < d.n_fixes; i++)
+        if (d.fixes[i].line && strstr(d.fixes[i].line, " may"))
+            fail_msg("fix \"%s\" offers the level in force", d.fixes[i].line);
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+
+    cf_open(&w, "smtp_tls_security_level = encrypt\n");
+    run_cf(&a, w.cf, &d);
+    assert_string_equal(d.level, "encrypt");
+    want_finding_src(&d,
+                     "At level encrypt Postfix never retries without TLS: after this line it "
+                     "tried the next MX host or address.",
+                     true, true);
+    want_no_finding(&d, "At level may");
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+
+    run(&a, &d);
+    want_finding(&d, "At level may, after this line Postfix retries the same server", false);
+    tlsp_logdiag_fini(&d);
+}
+
 int
 main(void)
 {
@@ -1695,6 +1740,7 @@ main(void)
         cmocka_unit_test(test_other_reasons),
         cmocka_unit_test(test_sparse_attempts),
         cmocka_unit_test(test_lmtp_names),
+        cmocka_unit_test(test_handshake_next_level),
     };
 
     plain_ctx.version = tlsp_version_default;
