@@ -1186,10 +1186,19 @@ find_handshake(struct dctx *c)
         nomem(c);
         goto out;
     }
-    finding(c, true,
-            "The TLS handshake with %s failed after the server accepted STARTTLS: "
-            "Postfix logged \"%s\".",
-            nz(a->server, "the server"), st);
+    if (d->cause == TLSP_CAUSE_BAD_CIPHERS || d->cause == TLSP_CAUSE_BAD_PROTOCOLS)
+        /* Spec 1.7: tls_client_start() checks the grade and the protocol
+         * list when it sets up the session, after the server accepted
+         * STARTTLS and before any TLS handshake message. */
+        finding(c, true,
+                "%s accepted STARTTLS, then Postfix could not set up the TLS session and sent "
+                "no TLS handshake message: Postfix logged \"%s\".",
+                nz(a->server, "The server"), st);
+    else
+        finding(c, true,
+                "The TLS handshake with %s failed after the server accepted STARTTLS: "
+                "Postfix logged \"%s\".",
+                nz(a->server, "the server"), st);
     switch (d->cause) {
     case TLSP_CAUSE_BAD_CIPHERS:
         w = warning_with(a, "invalid cipher grade");
@@ -1198,16 +1207,16 @@ find_handshake(struct dctx *c)
         find_quote_warning(c, w, true);
         finding(c, true,
                 "The client's own cipher settings are invalid (ciphers= or exclude= in the "
-                "policy entry, or the %s_tls_*ciphers parameters): Postfix gives up before "
-                "talking TLS.",
+                "policy entry, or the %s_tls_*ciphers parameters): Postfix checks them when "
+                "it sets up the TLS session, after STARTTLS, and gives up there.",
                 c->prefix);
         break;
     case TLSP_CAUSE_BAD_PROTOCOLS:
         find_quote_warning(c, warning_with(a, "Invalid TLS protocol list"), true);
         finding(c, true,
                 "The client's own protocol list is invalid (protocols= in the policy entry, or "
-                "%s_tls_mandatory_protocols / %s_tls_protocols): Postfix gives up before "
-                "talking TLS.",
+                "%s_tls_mandatory_protocols / %s_tls_protocols): Postfix checks it when it "
+                "sets up the TLS session, after STARTTLS, and gives up there.",
                 c->prefix, c->prefix);
         break;
     case TLSP_CAUSE_HANDSHAKE_PROTOCOL:

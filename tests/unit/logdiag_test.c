@@ -1252,6 +1252,14 @@ test_handshake(void **state)
                  "postfix/smtp[954] logged \"warning: mx.good.test[127.0.1.1]:25: invalid "
                  "cipher grade: \"bogus\"\"",
                  true);
+    /* Spec 1.7: the grade is checked when the session is set up, after STARTTLS. */
+    want_finding(&d,
+                 "mx.good.test[127.0.1.1]:25 accepted STARTTLS, then Postfix could not set up "
+                 "the TLS session and sent no TLS handshake message",
+                 true);
+    want_finding(&d, "Postfix checks them when it sets up the TLS session, after STARTTLS", true);
+    want_no_finding(&d, "before talking TLS");
+    want_no_finding(&d, "The TLS handshake with");
     tlsp_logdiag_fini(&d);
 
     /* Spec 1.7: an exclusion starting with !+-@. */
