@@ -330,6 +330,7 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
     if (s) {
         fputs(s, stdout);
         fputc('\n', stdout);
+        fflush(stdout); /* a reader of a pipe gets each attempt as it is known */
         free(s);
     }
     json_decref(obj);
@@ -655,6 +656,18 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
     if (as->unfinished > 0)
         fprintf(fp, "; %llu TLS %s without a delivery line", as->unfinished,
                 plural(as->unfinished, "session", "sessions"));
+    if (t->attempts == 0 && ls->unknown > 0)
+        fprintf(fp,
+                "; %llu %s in no known log format %s skipped (traditional syslog, ISO times "
+                "as rsyslog and journalctl -o short-iso write them, RFC 5424 and maillog_file "
+                "are read; gzip files are decompressed, xz, bzip2 and zstd files must be "
+                "decompressed first)",
+                ls->unknown, plural(ls->unknown, "line", "lines"),
+                ls->unknown == 1 ? "was" : "were");
+    if (t->attempts == 0 && ls->truncated > 0)
+        fprintf(fp, "; %llu %s longer than %zu bytes %s cut there", ls->truncated,
+                plural(ls->truncated, "line", "lines"), (size_t)TLSP_LOGSCAN_MAX_LINE,
+                ls->truncated == 1 ? "was" : "were");
     fputc('\n', fp);
 }
 
@@ -1000,6 +1013,10 @@ cmd_explain(int argc, char **argv)
         lo.progress = progress;
         lo.progress_arg = &r;
     }
+    /* jsonl streams: a line per attempt as soon as it is complete, so no
+     * reading ahead (which would hold lines back in the reader's buffer). */
+    if (r.fmt == FMT_JSONL)
+        lo.read_ahead = false;
     if ((st = tlsp_logscan_open((const char *const *)files, n_files, &lo, &scan, &diag)) !=
         TLSP_OK) {
         rc = cli_print_fatal(SUB, o.json, "", &o, &diag,
