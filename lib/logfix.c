@@ -1672,12 +1672,13 @@ fixes_table(struct fctx *c)
                      : tlsp_aprintf("Run \"postmap TYPE:FILE\" for the table %s_tls_policy_maps "
                                     "names, and again after every change to its source file.",
                                     c->prefix),
-               tlsp_strdup("None: smtp(8) reads only the compiled table, never the text file."));
+               tlsp_aprintf("None: %s(8) reads only the compiled table, never the text file.",
+                            c->prefix));
     else
         advice(c,
-               tlsp_aprintf("Make %s readable for Postfix: smtp(8) could not look %s up in it, "
+               tlsp_aprintf("Make %s readable for Postfix: %s(8) could not look %s up in it, "
                             "and defers rather than guess a policy.",
-                            table ? table : "the policy table", c->key),
+                            table ? table : "the policy table", c->prefix, c->key),
                tlsp_strdup("None: Postfix then finds the entry again."));
     free(table);
 }
@@ -1732,9 +1733,9 @@ fixes_starttls(struct fctx *c)
                 c->st = tlsp_buf_printf(&b, "%s%s", i ? ", " : " ", others.v[i]);
             if (c->st == TLSP_OK)
                 add_fix(c, tlsp_buf_steal(&b), false,
-                        tlsp_aprintf("Stops discarding the STARTTLS keyword of the server's EHLO "
+                        tlsp_aprintf("Stops discarding the STARTTLS keyword of the server's %s "
                                      "reply (a main.cf setting; %s lists it).",
-                                     name),
+                                     strcmp(c->prefix, "lmtp") == 0 ? "LHLO" : "EHLO", name),
                         tlsp_strdup("None for TLS; the other keywords stay discarded."));
             tlsp_buf_fini(&b);
         }
@@ -1906,8 +1907,8 @@ fixes_dane(struct fctx *c)
         advice(c,
                tlsp_aprintf("The DNS records of %s are not signed with DNSSEC (or the resolver "
                             "does not validate them), so DANE cannot apply: check "
-                            "smtp_dns_support_level = dnssec and a validating resolver.",
-                            dom),
+                            "%s_dns_support_level = dnssec and a validating resolver.",
+                            dom, c->prefix),
                tlsp_strdup("Nothing to change on your side if the domain is not signed."));
         fix_weaker(c, TLSP_LEVEL_DANE);
         break;

@@ -1194,7 +1194,9 @@ test_route_transport_lmtp(void **state)
     tlsp_diag_init(&diag);
     tdir = tu_mkdtemp("logfix-transport");
     tp = tu_write(tdir, "transport", "lab.example lmtp:[store.lab.example]:24\n");
-    assert_true(asprintf(&mcf, "transport_maps = texthash:%s\nlmtp_tls_security_level = encrypt\n",
+    assert_true(asprintf(&mcf,
+                         "transport_maps = texthash:%s\nlmtp_tls_security_level = encrypt\n"
+                         "lmtp_discard_lhlo_keywords = starttls, pipelining\n",
                          tp) > 0);
     cf = relay_cf(&dir, mcf);
     attempt_init(&a, "lab.example", "store.lab.example");
@@ -1212,6 +1214,10 @@ test_route_transport_lmtp(void **state)
     assert_string_equal(d.level, "encrypt");
     assert_true(d.level_proven);
     assert_string_equal(d.table_key, "[store.lab.example]:24");
+    assert_int_equal(tlsp_logfix_fixes(&a, cf, false, &route, &d, &diag), TLSP_OK);
+    assert_true(d.n_fixes > 0);
+    assert_string_equal(d.fixes[0].line, "lmtp_discard_lhlo_keywords = pipelining");
+    assert_non_null(strstr(d.fixes[0].what, "server's LHLO reply"));
     tlsp_logfix_route_fini(&route);
     diag_free(&d);
     tlsp_cf_free(cf);
