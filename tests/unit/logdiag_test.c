@@ -1716,6 +1716,45 @@ test_handshake_next_level(void **state)
     tlsp_logdiag_fini(&d);
 }
 
+/* -c with relayhost: the log names no next hop, so the recipient is routed;
+ * the findings, the settle command and the fixes use [smtp.isp.net]:587. */
+static void
+test_routed_nexthop(void **state)
+{
+    static char *rcpts[] = {S("friend@gmail.com")};
+    struct cfdir w;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    deferred_not_verified(&a, "gmail.com", "smtp.isp.net", "smtp.isp.net[198.51.100.7]:587");
+    a.rcpts = rcpts;
+    a.n_rcpts = 1;
+    cf_open(&w, "relayhost = [smtp.isp.net]:587\nsmtp_tls_security_level = secure\n"
+                "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    want_title(&d, "certificate not verified at level secure");
+    want_finding_src(&d,
+                     "The log does not name the next hop; the configuration routes "
+                     "friend@gmail.com to next hop [smtp.isp.net]:587 (relayhost), transport smtp.",
+                     true, true);
+    want_finding_cf(&d, "No policy table entry applies to [smtp.isp.net]:587");
+    want_settle(&d, "tlspolicy check '[smtp.isp.net]:587'");
+    assert_string_equal(d.table_key, "[smtp.isp.net]:587");
+    assert_string_equal(d.required[0], "smtp.isp.net");
+    tlsp_logdiag_fini(&d);
+
+    /* The log's server is another host: the log came from another configuration. */
+    a.mx_host = S("gmail-smtp-in.l.google.com");
+    a.server = S("gmail-smtp-in.l.google.com[192.0.2.26]:25");
+    run_cf(&a, w.cf, &d);
+    want_finding_src(&d, "the log was probably written with another configuration", true, true);
+    assert_string_equal(d.table_key, "[smtp.isp.net]:587");
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+}
+
 int
 main(void)
 {
@@ -1749,6 +1788,7 @@ main(void)
         cmocka_unit_test(test_sparse_attempts),
         cmocka_unit_test(test_lmtp_names),
         cmocka_unit_test(test_handshake_next_level),
+        cmocka_unit_test(test_routed_nexthop),
     };
 
     plain_ctx.version = tlsp_version_default;
