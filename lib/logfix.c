@@ -497,7 +497,8 @@ tlsp_logfix_route_fini(struct tlsp_logfix_route *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* dest_port - the port of a next hop ("[h]:587", "h:2525"), else dflt. */
+/* dest_port - the port of a next hop ("[h]:587", "h:2525"), dflt without
+ * one, -1 for a service name. */
 static long
 dest_port(const char *dest, long dflt)
 {
@@ -507,8 +508,10 @@ dest_port(const char *dest, long dflt)
         p += 5;
     if (p[0] == '[' && (p = strchr(p, ']')) == NULL)
         return dflt;
-    if ((p = strrchr(p, ':')) == NULL || p[1] == 0 || strspn(p + 1, "0123456789") != strlen(p + 1))
+    if ((p = strrchr(p, ':')) == NULL)
         return dflt;
+    if (p[1] == 0 || strspn(p + 1, "0123456789") != strlen(p + 1))
+        return -1; /* a service name ("submission"): not compared */
     return strtol(p + 1, NULL, 10);
 }
 
@@ -549,6 +552,15 @@ route_pick(const struct tlsp_attempt *a, const struct tlsp_hop *h)
     return h->dests[0];
 }
 
+/* nz_program - the delivery agent's name of the attempt, "smtp" by default. */
+static const char *
+nz_program(const struct tlsp_attempt *a)
+{
+    const char *p = program(a->ident);
+
+    return p ? p : "smtp";
+}
+
 /* route_compare - the sentence about the route; other_config when the log's
  * server cannot be the one the configuration sends the recipient to: a
  * next hop in [] (no MX lookup) names another host, or the port differs. */
@@ -557,7 +569,7 @@ route_compare(const struct tlsp_attempt *a, const char *rcpt, struct tlsp_logfix
 {
     char *host;
     long want, got;
-    bool other = false, unix_socket = strncmp(r->nexthop, "unix:", 5) == 0;
+    bool other = false, plain, unix_socket = strncmp(r->nexthop, "unix:", 5) == 0;
 
     if ((host = tls_nexthop(r->nexthop)) == NULL)
         return TLSP_NOMEM;
@@ -567,11 +579,14 @@ route_compare(const struct tlsp_attempt *a, const char *rcpt, struct tlsp_logfix
         if (strchr(r->nexthop, '[') && a->mx_host && !tlsp_strcaseeq(host, a->mx_host) &&
             !server_addr_is(a->server, host))
             other = true;
-        if (got >= 0 && got != want)
+        if (got >= 0 && want >= 0 && got != want)
             other = true;
     }
     r->other_config = other;
-    if (!other && a->nexthop && strcmp(r->nexthop, a->nexthop) == 0)
+    /* The recipient's domain through the transport the log names: nothing new to say. */
+    plain = !other && a->nexthop && strcmp(r->nexthop, a->nexthop) == 0 &&
+            strcmp(r->transport, a->service ? a->service : nz_program(a)) == 0;
+    if (plain)
         r->finding = NULL; /* the recipient's domain, as the log's next hop says */
     else if (other)
         r->finding = tlsp_aprintf(
@@ -584,8 +599,7 @@ route_compare(const struct tlsp_attempt *a, const char *rcpt, struct tlsp_logfix
                                   "to next hop %s (%s), transport %s.",
                                   rcpt, r->nexthop, r->why ? r->why : "routing", r->transport);
     free(host);
-    return r->finding || (!other && a->nexthop && strcmp(r->nexthop, a->nexthop) == 0) ? TLSP_OK
-                                                                                       : TLSP_NOMEM;
+    return r->finding || plain ? TLSP_OK : TLSP_NOMEM;
 }
 
 /* route_recipient - route a->rcpts[0] as "tlspolicy policy -c DIR RCPT" does.

@@ -1174,6 +1174,20 @@ test_route_relayhost(void **state)
     tlsp_cf_free(cf);
     tu_rmtree(dir);
     free(dir);
+
+    /* A service name as the port is not compared with the logged port. */
+    cf = relay_cf(&dir, "relayhost = [smtp.isp.net]:submission\n");
+    a.server = (char *)"smtp.isp.net[198.51.100.7]:587";
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_string_equal(route.nexthop, "[smtp.isp.net]:submission");
+    assert_false(route.other_config);
+    assert_string_equal(d.table_key, "[smtp.isp.net]:submission");
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+    tlsp_cf_free(cf);
+    tu_rmtree(dir);
+    free(dir);
     tlsp_diag_fini(&diag);
 }
 
