@@ -2017,6 +2017,19 @@ tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_
         c.level = TLSP_LEVEL_NOTFOUND;
     if ((c.st = entry_split(&c)) != TLSP_OK)
         goto out;
+    if (route && route->other_config) {
+        /* The log shows another server than this configuration sends to:
+         * its certificate names and fingerprints say nothing about the
+         * routed next hop, so no line is built from them. */
+        advice(&c,
+               tlsp_aprintf("The log comes from another route than this configuration's (see "
+                            "above): see what %s presents with \"tlspolicy check %s%s%s\" "
+                            "before changing its policy.",
+                            c.key, strchr(c.key, '[') ? "'" : "", c.key,
+                            strchr(c.key, '[') ? "'" : ""),
+               tlsp_strdup("Nothing changed until you know what that server presents."));
+        goto out;
+    }
     /* Name fixes keep the level when it checks names, else secure (spec 3.4). */
     pkix = c.level == TLSP_LEVEL_VERIFY ? "verify" : "secure";
 

@@ -1140,6 +1140,11 @@ test_route_relayhost(void **state)
                                           "mx.other.example[192.0.2.9]:25: the log was probably "
                                           "written with another configuration"));
     expect_policy(&d, "secure", true, required, true);
+    /* The logged names belong to another server: advice only, no line. */
+    assert_int_equal(tlsp_logfix_fixes(&a, cf, false, &route, &d, &diag), TLSP_OK);
+    assert_int_equal(d.n_fixes, 1);
+    assert_null(d.fixes[0].line);
+    assert_non_null(strstr(d.fixes[0].what, "tlspolicy check '[smtp.isp.net]:587'"));
     tlsp_logfix_route_fini(&route);
     diag_free(&d);
 
