@@ -10,9 +10,12 @@
  *          strongest first, as exact policy-table lines that keep the
  *          entry's other attributes. Name fixes are checked with OpenSSL's
  *          X509_check_host() against a certificate built in memory that
- *          carries the names the log shows; a fix is "checked" only when
- *          those names are the complete list or the check needs only the
- *          name the log shows, and the chain is proven trusted.
+ *          carries the names the log shows; a name fix is "checked" only
+ *          when those names are the complete list or the check needs only
+ *          the name the log shows, and the chain is proven trusted. A
+ *          fingerprint pin is "checked" as carrying the fingerprint Postfix
+ *          logged (whatever the chain's trust); a corrected entry or setting
+ *          as one Postfix accepts.
  * CONTRACT Called by tlsp_logdiag_run() in this order: classification,
  *          tlsp_logfix_policy(), the policy-dependent findings,
  *          tlsp_logfix_fixes(). Neither adds findings: they fill the
