@@ -91,14 +91,16 @@ struct dctx {
     bool suspended;
     const char *prefix; /* "smtp" or "lmtp" */
     enum names_src names_src;
-    int depth_trust;     /* what the depth= lines show: 1, 0, -1 */
-    int depth_top;       /* greatest depth logged, -1 none */
-    int depth_fail;      /* depth of a verify=0 line at depth > 0, else -1 */
-    bool name_error;     /* the verification error is a name mismatch */
-    bool trust_by_word;  /* the chain is proven trusted by "Trusted" */
-    bool issuer_is_root; /* the untrusted issuer's CN says Root */
-    bool dane_hint;      /* the lines show DANE in use */
-    char *mi_note;       /* CAfile CA that makes the issuer an intermediate */
+    int depth_trust;                /* what the depth= lines show: 1, 0, -1 */
+    int depth_top;                  /* greatest depth logged, -1 none */
+    int depth_fail;                 /* depth of a verify=0 line at depth > 0, else -1 */
+    bool name_error;                /* the verification error is a name mismatch */
+    bool trust_by_word;             /* the chain is proven trusted by "Trusted" */
+    bool issuer_is_root;            /* the untrusted issuer's CN says Root */
+    bool dane_hint;                 /* the lines show DANE in use */
+    char *mi_note;                  /* CAfile CA that makes the issuer an intermediate */
+    struct tlsp_logfix_route route; /* -c: the recipient's routed next hop, if not logged */
+    const char *nexthop;            /* route.nexthop, else the attempt's next hop */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -294,9 +296,9 @@ settle_check(struct dctx *c)
 {
     char *w;
 
-    if (c->a->nexthop == NULL)
+    if (c->nexthop == NULL)
         return;
-    if ((w = shell_word(c->a->nexthop)) == NULL) {
+    if ((w = shell_word(c->nexthop)) == NULL) {
         nomem(c);
         return;
     }
@@ -801,8 +803,10 @@ find_names_seen(struct dctx *c)
 
     if (d->n_cert_names == 0) {
         if (name_cause(d->cause))
-            unknown(c, "The certificate's names: the log shows none (Postfix logs the subject "
-                       "CN at smtp_tls_loglevel 2, subjectAltNames only before 3.6).");
+            unknown(c,
+                    "The certificate's names: the log shows none (Postfix logs the subject "
+                    "CN at %s_tls_loglevel 2, subjectAltNames only before 3.6).",
+                    c->prefix);
         return;
     }
     if ((names = join_names(d->cert_names, d->n_cert_names, ", ")) == NULL) {
@@ -828,9 +832,9 @@ find_names_seen(struct dctx *c)
         break;
     }
     if (!d->cert_names_complete && name_cause(d->cause)) {
-        char *w = c->a->nexthop ? shell_word(c->a->nexthop) : NULL;
+        char *w = c->nexthop ? shell_word(c->nexthop) : NULL;
 
-        if (c->a->nexthop && w == NULL) {
+        if (c->nexthop && w == NULL) {
             nomem(c);
             goto out;
         }
@@ -931,8 +935,10 @@ find_trust_unknown(struct dctx *c)
     unknown(c, "Whether the server's certificate chain is trusted: Postfix logs only the "
                "verification error nearest the server's certificate, so a name mismatch at depth 0 "
                "hides an untrusted issuer further up the chain, and no depth= lines were logged.");
-    settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
-              "show the chain's trust");
+    settle(c,
+           "%s_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
+           "show the chain's trust",
+           c->prefix);
     settle_check(c);
     free(line);
 }
@@ -942,7 +948,7 @@ find_not_verified(struct dctx *c)
 {
     const struct tlsp_attempt *a = c->a;
     char *st = status_text(a), *proc = process_name(a);
-    const char *host = a->mx_host, *nh = a->nexthop;
+    const char *host = a->mx_host, *nh = c->nexthop;
 
     if (st == NULL || proc == NULL) {
         nomem(c);
@@ -981,19 +987,21 @@ find_not_verified(struct dctx *c)
         unknown(c,
                 "Which check failed, names or chain: no verification failure line of %s is "
                 "in the log. Postfix 3.6 and later log \"certificate verification failed "
-                "for ...\" before the status line at any smtp_tls_loglevel when the level "
+                "for ...\" before the status line at any %s_tls_loglevel when the level "
                 "checks the certificate, so those lines are in another part of the log, or "
-                "the log is from Postfix 3.5 or earlier with smtp_tls_loglevel 0.",
-                proc);
+                "the log is from Postfix 3.5 or earlier with %s_tls_loglevel 0.",
+                proc, c->prefix, c->prefix);
         settle(c,
-               "smtp_tls_loglevel = 1 in main.cf (postfix reload) logs the summary line with "
+               "%s_tls_loglevel = 1 in main.cf (postfix reload) logs the summary line with "
                "its trust word; search the whole log for the lines of %s before the status "
                "line",
-               proc);
+               c->prefix, proc);
     }
     unknown(c, "Whether the server's certificate chain is trusted.");
-    settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
-              "show the chain's trust and the certificate's subject CN");
+    settle(c,
+           "%s_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines that "
+           "show the chain's trust and the certificate's subject CN",
+           c->prefix);
     settle_check(c);
 out:
     free(st);
@@ -1048,8 +1056,10 @@ find_chain_error(struct dctx *c)
                     nz(issuer_cn, dn));
             if (a->n_depths == 0) {
                 unknown(c, "Whether the server sends its intermediate CA certificates.");
-                settle(c, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= "
-                          "lines that show which certificates the server sends");
+                settle(c,
+                       "%s_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= "
+                       "lines that show which certificates the server sends",
+                       c->prefix);
                 settle_check(c);
             }
         }
@@ -1135,13 +1145,16 @@ find_starttls(struct dctx *c)
         return;
     }
     if (c->d->cause == TLSP_CAUSE_STARTTLS_NOT_OFFERED) {
+        bool lmtp = strcmp(c->prefix, "lmtp") == 0;
+
         finding(c, true,
-                "The server %s did not offer STARTTLS in its EHLO reply, and the level "
+                "The server %s did not offer STARTTLS in its %s reply, and the level "
                 "requires TLS: Postfix logged \"%s\".",
-                nz(a->mx_host, nz(a->server, "")), st);
+                nz(a->mx_host, nz(a->server, "")), lmtp ? "LHLO" : "EHLO", st);
         finding(c, false,
                 "The server does not support TLS, or something between (a firewall or proxy, "
-                "smtp_discard_ehlo_keywords) removed STARTTLS from the reply.");
+                "%s) removed STARTTLS from the reply.",
+                lmtp ? "lmtp_discard_lhlo_keywords" : "smtp_discard_ehlo_keywords");
     } else {
         const char *reply = strstr(nz(c->reason, ""), "refused to start TLS: ");
 
@@ -1173,10 +1186,19 @@ find_handshake(struct dctx *c)
         nomem(c);
         goto out;
     }
-    finding(c, true,
-            "The TLS handshake with %s failed after the server accepted STARTTLS: "
-            "Postfix logged \"%s\".",
-            nz(a->server, "the server"), st);
+    if (d->cause == TLSP_CAUSE_BAD_CIPHERS || d->cause == TLSP_CAUSE_BAD_PROTOCOLS)
+        /* Spec 1.7: tls_client_start() checks the grade and the protocol
+         * list when it sets up the session, after the server accepted
+         * STARTTLS and before any TLS handshake message. */
+        finding(c, true,
+                "%s accepted STARTTLS, then Postfix could not set up the TLS session and sent "
+                "no TLS handshake message: Postfix logged \"%s\".",
+                nz(a->server, "The server"), st);
+    else
+        finding(c, true,
+                "The TLS handshake with %s failed after the server accepted STARTTLS: "
+                "Postfix logged \"%s\".",
+                nz(a->server, "the server"), st);
     switch (d->cause) {
     case TLSP_CAUSE_BAD_CIPHERS:
         w = warning_with(a, "invalid cipher grade");
@@ -1185,16 +1207,16 @@ find_handshake(struct dctx *c)
         find_quote_warning(c, w, true);
         finding(c, true,
                 "The client's own cipher settings are invalid (ciphers= or exclude= in the "
-                "policy entry, or the %s_tls_*ciphers parameters): Postfix gives up before "
-                "talking TLS.",
+                "policy entry, or the %s_tls_*ciphers parameters): Postfix checks them when "
+                "it sets up the TLS session, after STARTTLS, and gives up there.",
                 c->prefix);
         break;
     case TLSP_CAUSE_BAD_PROTOCOLS:
         find_quote_warning(c, warning_with(a, "Invalid TLS protocol list"), true);
         finding(c, true,
                 "The client's own protocol list is invalid (protocols= in the policy entry, or "
-                "%s_tls_mandatory_protocols / %s_tls_protocols): Postfix gives up before "
-                "talking TLS.",
+                "%s_tls_mandatory_protocols / %s_tls_protocols): Postfix checks it when it "
+                "sets up the TLS session, after STARTTLS, and gives up there.",
                 c->prefix, c->prefix);
         break;
     case TLSP_CAUSE_HANDSHAKE_PROTOCOL:
@@ -1237,7 +1259,20 @@ find_handshake(struct dctx *c)
             unknown(c, "Why the handshake failed: the log shows no TLS library line for it.");
         break;
     }
-    if (a->end == TLSP_END_NEXT)
+    if (a->end == TLSP_END_NEXT && c->d->level && c->d->level_proven &&
+        strcmp(c->d->level, "may") == 0)
+        finding_src(c, true, c->d->level_from_config,
+                    "At level may, after this line Postfix retries the same server without TLS "
+                    "when the message has waited minimal_backoff_time, else it tries the next MX "
+                    "host (spec 1.7.1): a status=sent for this server that follows with no TLS "
+                    "line of its own is a plaintext delivery.");
+    else if (a->end == TLSP_END_NEXT && c->d->level && c->d->level_proven &&
+             strcmp(c->d->level, "dane") != 0) /* dane may fall back to may */
+        finding_src(c, true, c->d->level_from_config,
+                    "At level %s Postfix never retries without TLS: after this line it tried the "
+                    "next MX host or address.",
+                    c->d->level);
+    else if (a->end == TLSP_END_NEXT)
         finding(c, false,
                 "At level may, after this line Postfix retries the same server without TLS "
                 "once the message has waited minimal_backoff_time: a status=sent that follows "
@@ -1325,9 +1360,11 @@ find_config(struct dctx *c)
             finding(c, false,
                     "The policy entry (or a DANE setting) is invalid: an invalid level or "
                     "attribute, a bad tafile=, or DANE without DNSSEC lookups.");
-            unknown(c, "Which setting is invalid: the warning Postfix logs before the status "
-                       "line (\"warning: smtp_tls_policy_maps, next-hop destination ...\") is "
-                       "not in the log.");
+            unknown(c,
+                    "Which setting is invalid: the warning Postfix logs before the status "
+                    "line (\"warning: %s_tls_policy_maps, next-hop destination ...\") is "
+                    "not in the log.",
+                    c->prefix);
         }
         break;
     }
@@ -1374,7 +1411,7 @@ find_dane(struct dctx *c)
         finding(c, true,
                 "At level dane-only, the MX records of %s are not DNSSEC-validated: Postfix "
                 "logged \"%s\" and made no connection.",
-                nz(a->nexthop, "the destination"), st);
+                nz(c->nexthop, "the destination"), st);
         break;
     case TLSP_CAUSE_DANE_UNUSABLE:
         finding(c, true,
@@ -1437,6 +1474,8 @@ find_policy(struct dctx *c)
     char name[PARAM_NAME_MAX];
     const char *mparam = NULL, *mdefault = NULL;
 
+    if (c->route.finding)
+        finding_src(c, true, true, "%s", c->route.finding);
     if (d->level && d->level_proven && d->entry) {
         char src[2200];
 
@@ -1454,7 +1493,7 @@ find_policy(struct dctx *c)
     } else if (d->level && d->level_proven) {
         finding_src(c, true, d->level_from_config,
                     "No policy table entry applies to %s; the configuration sets level %s.",
-                    nz(c->a->nexthop, "this destination"), d->level);
+                    nz(c->nexthop, "this destination"), d->level);
     } else if (d->level && name_cause(d->cause)) {
         finding(c, false,
                 "The level is probably %s: Postfix defers with \"Server certificate not "
@@ -1514,14 +1553,23 @@ set_title(struct dctx *c)
 {
     const struct tlsp_attempt *a = c->a;
     struct tlsp_logdiag *d = c->d;
-    char lv[64];
+    char lv[64], lvin[64], lvnv[64];
     const char *r = nz(c->reason, "");
     const char *w;
 
-    if (d->level)
+    /* A level the log (or -c) does not prove is not asserted: "probably". */
+    if (d->level && d->level_proven) {
         snprintf(lv, sizeof(lv), " at level %s", d->level);
-    else
-        lv[0] = 0;
+        snprintf(lvin, sizeof(lvin), " at level %s", d->level);
+        snprintf(lvnv, sizeof(lvnv), " at level %s (", d->level);
+    } else if (d->level) {
+        snprintf(lv, sizeof(lv), " (level probably %s)", d->level);
+        snprintf(lvin, sizeof(lvin), ", level probably %s", d->level);
+        snprintf(lvnv, sizeof(lvnv), " (level probably %s; ", d->level);
+    } else {
+        lv[0] = lvin[0] = 0;
+        snprintf(lvnv, sizeof(lvnv), " (");
+    }
     switch (d->cause) {
     case TLSP_CAUSE_NONE:
         if (a->end == TLSP_END_SENT && a->word != TLSP_WORD_NONE)
@@ -1535,10 +1583,10 @@ set_title(struct dctx *c)
         title(c, "certificate name mismatch%s", lv);
         break;
     case TLSP_CAUSE_CHAIN_TRUST_UNKNOWN:
-        title(c, "chain trust unknown (name mismatch%s)", lv);
+        title(c, "chain trust unknown (name mismatch%s)", lvin);
         break;
     case TLSP_CAUSE_NOT_VERIFIED:
-        title(c, "certificate not verified%s (probable cause: certificate name mismatch)", lv);
+        title(c, "certificate not verified%sprobable cause: certificate name mismatch)", lvnv);
         break;
     case TLSP_CAUSE_UNKNOWN_ISSUER:
         title(c, "untrusted chain: unknown issuer %s", issuer_dn(a));
@@ -1859,6 +1907,7 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         c.reason += strlen("delivery temporarily suspended: ");
     }
     c.prefix = delivery_prefix(a, c.cf);
+    c.nexthop = a->nexthop;
     c.dane_hint = dane_evidence(a);
     analyse_depths(&c);
 
@@ -1886,7 +1935,11 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         goto out;
 
     /* 2. The policy: level, required names, entry. */
-    st = tlsp_logfix_policy(a, c.cf, out, &local);
+    st = tlsp_logfix_policy(a, c.cf, out, &c.route, &local);
+    if (c.route.nexthop)
+        c.nexthop = c.route.nexthop;
+    if (c.route.transport)
+        c.prefix = c.route.lmtp ? "lmtp" : "smtp";
     diag_copy(diag, &local, &c);
     if (st == TLSP_NOMEM)
         nomem(&c);
@@ -1923,13 +1976,14 @@ tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tlsp_logdiag_ctx *ct
         }
     find_names_seen(&c);
     set_title(&c);
+    out->lmtp = strcmp(c.prefix, "lmtp") == 0;
     if (c.st != TLSP_OK)
         goto out;
 
     /* 4. The fixes. */
     tlsp_diag_fini(&local);
     tlsp_diag_init(&local);
-    st = tlsp_logfix_fixes(a, c.cf, nothing != NULL, out, &local);
+    st = tlsp_logfix_fixes(a, c.cf, nothing != NULL, &c.route, out, &local);
     diag_copy(diag, &local, &c);
     if (st == TLSP_NOMEM)
         nomem(&c);
@@ -1949,6 +2003,7 @@ out:
     tlsp_diag_fini(&local);
     free(nothing);
     free(c.mi_note);
+    tlsp_logfix_route_fini(&c.route);
     return c.st;
 }
 

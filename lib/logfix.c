@@ -22,6 +22,7 @@
 #include <tlspolicy/chain.h>
 #include <tlspolicy/level.h>
 #include <tlspolicy/policy.h>
+#include <tlspolicy/route.h>
 #include <tlspolicy/verify.h>
 
 #include "logfix.h"
@@ -260,7 +261,8 @@ struct svc {
  * parameters (its master.cf -o settings). cf may already be a view: it is
  * then used as it is. */
 static enum tlsp_status
-svc_open(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct svc *s)
+svc_open(const struct tlsp_attempt *a, struct tlsp_cf *cf, const struct tlsp_logfix_route *route,
+         struct svc *s)
 {
     const struct tlsp_cf_service *entry;
     struct tlsp_diag scratch;
@@ -268,7 +270,10 @@ svc_open(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct svc *s)
 
     memset(s, 0, sizeof(*s));
     s->lmtp = attempt_lmtp(a);
-    if (a->service)
+    if (route && route->transport) {
+        s->service = tlsp_strdup(route->transport);
+        s->lmtp = route->lmtp;
+    } else if (a->service)
         s->service = tlsp_strdup(a->service);
     else if (a->cache_key && (st = cache_field(a->cache_key, 0, &s->service)) != TLSP_OK)
         return st;
@@ -299,7 +304,8 @@ svc_close(struct svc *s)
 /* policy_from_cf - level, names and entry as tlsp_policy_resolve() finds them. */
 static enum tlsp_status
 policy_from_cf(const struct tlsp_attempt *a, struct tlsp_cf *cf, const char *dest,
-               struct tlsp_logdiag *d, struct tlsp_diag *diag)
+               const struct tlsp_logfix_route *route, struct tlsp_logdiag *d,
+               struct tlsp_diag *diag)
 {
     struct tlsp_policy pol;
     struct tlsp_policy_request req;
@@ -314,7 +320,7 @@ policy_from_cf(const struct tlsp_attempt *a, struct tlsp_cf *cf, const char *des
     memset(&pol, 0, sizeof(pol));
     tlsp_diag_init(&scratch);
     tlsp_strvec_init(&names);
-    if ((st = svc_open(a, cf, &s)) != TLSP_OK)
+    if ((st = svc_open(a, cf, route, &s)) != TLSP_OK)
         goto out;
     memset(&req, 0, sizeof(req));
     req.dest = dest;
@@ -477,22 +483,197 @@ policy_from_log(const struct tlsp_attempt *a, const char *dest, struct tlsp_logd
     return TLSP_OK;
 }
 
+/* ---- routing the recipient (-c, next hop not in the log) ------------------------------ */
+
+void
+tlsp_logfix_route_fini(struct tlsp_logfix_route *r)
+{
+    if (r == NULL)
+        return;
+    free(r->nexthop);
+    free(r->transport);
+    free(r->why);
+    free(r->finding);
+    memset(r, 0, sizeof(*r));
+}
+
+/* dest_port - the port of a next hop ("[h]:587", "h:2525"), dflt without
+ * one, -1 for a service name. */
+static long
+dest_port(const char *dest, long dflt)
+{
+    const char *p = dest;
+
+    if (strncmp(p, "inet:", 5) == 0)
+        p += 5;
+    if (p[0] == '[' && (p = strchr(p, ']')) == NULL)
+        return dflt;
+    if ((p = strrchr(p, ':')) == NULL)
+        return dflt;
+    if (p[1] == 0 || strspn(p + 1, "0123456789") != strlen(p + 1))
+        return -1; /* a service name ("submission"): not compared */
+    return strtol(p + 1, NULL, 10);
+}
+
+/* server_port - the port of "HOST[ADDR]:PORT", or -1; server_addr - ADDR. */
+static long
+server_port(const char *server)
+{
+    const char *p = server ? strrchr(server, ']') : NULL;
+
+    if (p == NULL || p[1] != ':' || p[2] == 0 || strspn(p + 2, "0123456789") != strlen(p + 2))
+        return -1;
+    return strtol(p + 2, NULL, 10);
+}
+
+static bool
+server_addr_is(const char *server, const char *addr)
+{
+    const char *open = server ? strchr(server, '[') : NULL;
+    size_t n = strlen(addr);
+
+    return open && strncasecmp(open + 1, addr, n) == 0 && open[1 + n] == ']';
+}
+
+/* route_pick - the next hop of the list the log's server belongs to, else the first. */
+static const char *
+route_pick(const struct tlsp_attempt *a, const struct tlsp_hop *h)
+{
+    size_t i;
+
+    for (i = 0; a->mx_host && i < h->n_dests; i++) {
+        char *host = tls_nexthop(h->dests[i]);
+        bool same = host && (tlsp_strcaseeq(host, a->mx_host) || server_addr_is(a->server, host));
+
+        free(host);
+        if (same)
+            return h->dests[i];
+    }
+    return h->dests[0];
+}
+
+/* nz_program - the delivery agent's name of the attempt, "smtp" by default. */
+static const char *
+nz_program(const struct tlsp_attempt *a)
+{
+    const char *p = program(a->ident);
+
+    return p ? p : "smtp";
+}
+
+/* route_compare - the sentence about the route; other_config when the log's
+ * server cannot be the one the configuration sends the recipient to: a
+ * next hop in [] (no MX lookup) names another host, or the port differs. */
+static enum tlsp_status
+route_compare(const struct tlsp_attempt *a, const char *rcpt, struct tlsp_logfix_route *r)
+{
+    char *host;
+    long want, got;
+    bool other = false, plain, unix_socket = strncmp(r->nexthop, "unix:", 5) == 0;
+
+    if ((host = tls_nexthop(r->nexthop)) == NULL)
+        return TLSP_NOMEM;
+    want = dest_port(r->nexthop, r->lmtp ? 24 : 25);
+    got = server_port(a->server);
+    if (a->server && !unix_socket) {
+        if (strchr(r->nexthop, '[') && a->mx_host && !tlsp_strcaseeq(host, a->mx_host) &&
+            !server_addr_is(a->server, host))
+            other = true;
+        if (got >= 0 && want >= 0 && got != want)
+            other = true;
+    }
+    r->other_config = other;
+    /* The recipient's domain through the transport the log names: nothing new to say. */
+    plain = !other && a->nexthop && strcmp(r->nexthop, a->nexthop) == 0 &&
+            strcmp(r->transport, a->service ? a->service : nz_program(a)) == 0;
+    if (plain)
+        r->finding = NULL; /* the recipient's domain, as the log's next hop says */
+    else if (other)
+        r->finding = tlsp_aprintf(
+            "The configuration routes %s to next hop %s (%s), but the log shows a delivery to %s: "
+            "the log was probably written with another configuration; the policy below is the "
+            "one this configuration gives for %s.",
+            rcpt, r->nexthop, r->why ? r->why : "routing", a->server, r->nexthop);
+    else
+        r->finding = tlsp_aprintf("The log does not name the next hop; the configuration routes %s "
+                                  "to next hop %s (%s), transport %s.",
+                                  rcpt, r->nexthop, r->why ? r->why : "routing", r->transport);
+    free(host);
+    return r->finding || plain ? TLSP_OK : TLSP_NOMEM;
+}
+
+/* route_recipient - route a->rcpts[0] as "tlspolicy policy -c DIR RCPT" does.
+ * A recipient the configuration does not deliver over SMTP or LMTP (local,
+ * a routing failure) leaves the route empty: the log's next hop is used. */
+static enum tlsp_status
+route_recipient(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_logfix_route *r,
+                struct tlsp_diag *diag)
+{
+    struct tlsp_route rt;
+    struct tlsp_route_request req;
+    struct tlsp_diag scratch;
+    enum tlsp_status st;
+    const struct tlsp_hop *h = NULL;
+
+    memset(&req, 0, sizeof(req));
+    req.destination = a->rcpts[0];
+    tlsp_diag_init(&scratch);
+    st = tlsp_route_resolve(cf, &req, &rt, &scratch);
+    if (st == TLSP_OK && !rt.failed && !rt.local && rt.hop.command && rt.hop.n_dests > 0 &&
+        (strcmp(rt.hop.command, "smtp") == 0 || strcmp(rt.hop.command, "lmtp") == 0))
+        h = &rt.hop;
+    if (h) {
+        r->nexthop = tlsp_strdup(route_pick(a, h));
+        r->transport = tlsp_strdup(h->transport);
+        r->lmtp = strcmp(h->command, "lmtp") == 0;
+        r->why = h->nexthop_why ? tlsp_strdup(h->nexthop_why) : NULL;
+        if (r->nexthop == NULL || r->transport == NULL || (h->nexthop_why && r->why == NULL))
+            st = TLSP_NOMEM;
+        else
+            st = route_compare(a, a->rcpts[0], r);
+    } else if (st != TLSP_NOMEM) {
+        st = TLSP_OK; /* not routable here: the log's next hop stays */
+    }
+    /* Routing tables that cannot be read count as empty (route.h); their
+     * warnings belong to "tlspolicy policy", not to every attempt here. */
+    (void)diag;
+    tlsp_route_fini(&rt);
+    tlsp_diag_fini(&scratch);
+    if (st != TLSP_OK || h == NULL)
+        tlsp_logfix_route_fini(r);
+    return st == TLSP_NOMEM ? st : TLSP_OK;
+}
+
 enum tlsp_status
 tlsp_logfix_policy(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_logdiag *d,
-                   struct tlsp_diag *diag)
+                   struct tlsp_logfix_route *route, struct tlsp_diag *diag)
 {
+    struct tlsp_logfix_route own;
     char *dest = NULL;
     enum tlsp_status st;
 
+    if (route == NULL)
+        route = &own;
+    memset(route, 0, sizeof(*route));
     if (a == NULL || d == NULL)
         return TLSP_INVAL;
-    if ((st = attempt_dest(a, &dest)) != TLSP_OK)
-        return st;
+    if (cf && !a->nexthop_proven && a->n_rcpts > 0 && a->rcpts && a->rcpts[0] && a->rcpts[0][0] &&
+        (st = route_recipient(a, cf, route, diag)) != TLSP_OK)
+        goto out;
+    if (route->nexthop)
+        st = (dest = tlsp_strdup(route->nexthop)) ? TLSP_OK : TLSP_NOMEM;
+    else
+        st = attempt_dest(a, &dest);
+    if (st != TLSP_OK)
+        goto out;
     if (cf && dest)
-        st = policy_from_cf(a, cf, dest, d, diag);
+        st = policy_from_cf(a, cf, dest, route, d, diag);
     else
         st = policy_from_log(a, dest, d);
+out:
     free(dest);
+    if (route == &own)
+        tlsp_logfix_route_fini(&own);
     return st;
 }
 
@@ -1013,8 +1194,12 @@ fix_pin(struct fctx *c)
                               : "Breaks at every certificate renewal: mail defers as soon as "
                                 "the server presents another certificate",
                          strcmp(digest, "md5") == 0
-                             ? " md5 is weak: set smtp_tls_fingerprint_digest = sha256 (or "
-                               "compatibility_level = 3.6) first, and pin the sha256 digest."
+                             ? (strcmp(c->prefix, "lmtp") == 0
+                                    ? " md5 is weak: set lmtp_tls_fingerprint_digest = sha256 (or "
+                                      "compatibility_level = 3.6) first, and pin the sha256 digest."
+                                    : " md5 is weak: set smtp_tls_fingerprint_digest = sha256 (or "
+                                      "compatibility_level = 3.6) first, and pin the sha256 "
+                                      "digest.")
                              : ""));
 }
 
@@ -1095,8 +1280,9 @@ fixes_trust(struct fctx *c)
                             "the certificate: the server's chain is incomplete, for its operator "
                             "to fix.",
                             name),
-               tlsp_strdup("Nothing on your side; adding an intermediate CA to smtp_tls_CAfile "
-                           "would trust it as an anchor."));
+               tlsp_aprintf("Nothing on your side; adding an intermediate CA to %s_tls_CAfile "
+                            "would trust it as an anchor.",
+                            c->prefix));
         free(name);
         return;
     case TLSP_CAUSE_SELF_SIGNED:
@@ -1500,12 +1686,13 @@ fixes_table(struct fctx *c)
                      : tlsp_aprintf("Run \"postmap TYPE:FILE\" for the table %s_tls_policy_maps "
                                     "names, and again after every change to its source file.",
                                     c->prefix),
-               tlsp_strdup("None: smtp(8) reads only the compiled table, never the text file."));
+               tlsp_aprintf("None: %s(8) reads only the compiled table, never the text file.",
+                            c->prefix));
     else
         advice(c,
-               tlsp_aprintf("Make %s readable for Postfix: smtp(8) could not look %s up in it, "
+               tlsp_aprintf("Make %s readable for Postfix: %s(8) could not look %s up in it, "
                             "and defers rather than guess a policy.",
-                            table ? table : "the policy table", c->key),
+                            table ? table : "the policy table", c->prefix, c->key),
                tlsp_strdup("None: Postfix then finds the entry again."));
     free(table);
 }
@@ -1544,7 +1731,9 @@ fixes_starttls(struct fctx *c)
 {
     if (c->d->cause == TLSP_CAUSE_STARTTLS_NOT_OFFERED) {
         char name[PARAM_NAME_MAX];
-        const char *v = pget(c, "discard_ehlo_keywords", name, sizeof(name));
+        const char *v = pget(
+            c, strcmp(c->prefix, "lmtp") == 0 ? "discard_lhlo_keywords" : "discard_ehlo_keywords",
+            name, sizeof(name));
         struct tlsp_strvec others;
 
         tlsp_strvec_init(&others);
@@ -1558,9 +1747,9 @@ fixes_starttls(struct fctx *c)
                 c->st = tlsp_buf_printf(&b, "%s%s", i ? ", " : " ", others.v[i]);
             if (c->st == TLSP_OK)
                 add_fix(c, tlsp_buf_steal(&b), false,
-                        tlsp_aprintf("Stops discarding the STARTTLS keyword of the server's EHLO "
+                        tlsp_aprintf("Stops discarding the STARTTLS keyword of the server's %s "
                                      "reply (a main.cf setting; %s lists it).",
-                                     name),
+                                     strcmp(c->prefix, "lmtp") == 0 ? "LHLO" : "EHLO", name),
                         tlsp_strdup("None for TLS; the other keywords stay discarded."));
             tlsp_buf_fini(&b);
         }
@@ -1732,8 +1921,8 @@ fixes_dane(struct fctx *c)
         advice(c,
                tlsp_aprintf("The DNS records of %s are not signed with DNSSEC (or the resolver "
                             "does not validate them), so DANE cannot apply: check "
-                            "smtp_dns_support_level = dnssec and a validating resolver.",
-                            dom),
+                            "%s_dns_support_level = dnssec and a validating resolver.",
+                            dom, c->prefix),
                tlsp_strdup("Nothing to change on your side if the domain is not signed."));
         fix_weaker(c, TLSP_LEVEL_DANE);
         break;
@@ -1795,7 +1984,8 @@ entry_split(struct fctx *c)
 
 enum tlsp_status
 tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_nothing,
-                  struct tlsp_logdiag *d, struct tlsp_diag *diag)
+                  const struct tlsp_logfix_route *route, struct tlsp_logdiag *d,
+                  struct tlsp_diag *diag)
 {
     struct fctx c;
     struct svc s;
@@ -1809,7 +1999,7 @@ tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_
     memset(&c, 0, sizeof(c));
     tlsp_strvec_init(&c.all);
     tlsp_strvec_init(&c.attrs);
-    if ((c.st = svc_open(a, cf, &s)) != TLSP_OK)
+    if ((c.st = svc_open(a, cf, route, &s)) != TLSP_OK)
         goto out;
     c.a = a;
     c.d = d;
@@ -1827,6 +2017,19 @@ tlsp_logfix_fixes(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_
         c.level = TLSP_LEVEL_NOTFOUND;
     if ((c.st = entry_split(&c)) != TLSP_OK)
         goto out;
+    if (route && route->other_config) {
+        /* The log shows another server than this configuration sends to:
+         * its certificate names and fingerprints say nothing about the
+         * routed next hop, so no line is built from them. */
+        advice(&c,
+               tlsp_aprintf("The log comes from another route than this configuration's (see "
+                            "above): see what %s presents with \"tlspolicy check %s%s%s\" "
+                            "before changing its policy.",
+                            c.key, strchr(c.key, '[') ? "'" : "", c.key,
+                            strchr(c.key, '[') ? "'" : ""),
+               tlsp_strdup("Nothing changed until you know what that server presents."));
+        goto out;
+    }
     /* Name fixes keep the level when it checks names, else secure (spec 3.4). */
     pkix = c.level == TLSP_LEVEL_VERIFY ? "verify" : "secure";
 

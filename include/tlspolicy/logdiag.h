@@ -128,6 +128,10 @@ struct tlsp_logdiag {
     bool chain_from_config;    /* chain_trusted comes from the configuration */
     bool level_from_config;    /* level comes from the configuration (level_proven) */
     bool required_from_config; /* required comes from the configuration (required_proven) */
+
+    /* The delivery service. */
+    bool lmtp;                 /* lmtp(8) delivered (its name, or -c's master.cf or routing):
+                                  the parameters and tables are the lmtp_ ones */
 };
 
 /* What the diagnosis may use besides the attempt. */

@@ -71,8 +71,8 @@ struct run {
     struct cli_opts *o;
     enum format fmt;
     struct tlsp_cf *cf;
-    struct tlsp_logdiag_ctx ctx_log; /* without the configuration */
-    struct tlsp_logdiag_ctx ctx_cf;  /* with it (cf NULL without -c) */
+    struct tlsp_logdiag_ctx ctx_log;   /* without the configuration */
+    struct tlsp_logdiag_ctx ctx_cf;    /* with it (cf NULL without -c) */
     struct tlsp_logdiag_ctx ctx_count; /* the cause only, for counting */
     struct tlsp_logsummary *sum;
     struct tlsp_diag *diag; /* configuration messages, for the notes */
@@ -330,6 +330,7 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
     if (s) {
         fputs(s, stdout);
         fputc('\n', stdout);
+        fflush(stdout); /* a reader of a pipe gets each attempt as it is known */
         free(s);
     }
     json_decref(obj);
@@ -471,8 +472,7 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
     cli_put_safe(fp, d->title ? d->title : tlsp_cause_name(d->cause));
     fprintf(fp, " (%s)\n", tlsp_cause_name(d->cause));
     fprintf(fp, "    %s%llu %s, %llu %s, %s .. %s\n", g->messages_approximate ? "about " : "",
-            g->messages,
-            plural(g->messages, "message", "messages"), g->attempts,
+            g->messages, plural(g->messages, "message", "messages"), g->attempts,
             plural(g->attempts, "attempt", "attempts"), when_text(g->first, ' ', t1, sizeof(t1)),
             when_text(g->last, ' ', t2, sizeof(t2)));
     {
@@ -499,7 +499,8 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
     cli_put_safe(fp, sm->server ? sm->server : "none reached");
     fputc('\n', fp);
     if (sm->loglevel_seen >= 0)
-        fprintf(fp, "    Log detail: lines of smtp_tls_loglevel %d\n", sm->loglevel_seen);
+        fprintf(fp, "    Log detail: lines of %s_tls_loglevel %d\n", d->lmtp ? "lmtp" : "smtp",
+                sm->loglevel_seen);
     else
         fprintf(fp, "    Log detail: no TLS line of this attempt in the log\n");
 
@@ -561,8 +562,10 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
         size_t num = 0;
 
         fprintf(fp, "    Fixes, strongest first%s\n",
-                d->new_entry ? " (no policy entry applies: policy-table lines are new entries "
-                               "for smtp_tls_policy_maps)"
+                d->new_entry ? (d->lmtp ? " (no policy entry applies: policy-table lines are new "
+                                          "entries for lmtp_tls_policy_maps)"
+                                        : " (no policy entry applies: policy-table lines are new "
+                                          "entries for smtp_tls_policy_maps)")
                 : d->entry   ? " (a policy-table line replaces the entry)"
                              : "");
         for (i = 0; i < d->n_fixes; i++) {
@@ -581,9 +584,11 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
             if (f->tradeoff)
                 cli_print_wrapped(fp, "         Trade-off: ", "         ", f->tradeoff);
             if (f->line && f->checked)
-                fprintf(fp, "         Checked: with this line OpenSSL's name check accepts the "
-                            "certificate names the log shows, and the log proves the chain "
-                            "trusted.\n");
+                /* What was tested depends on the fix (names against the logged
+                 * names and a chain the log proves trusted, a pin against the
+                 * logged fingerprint, a line Postfix parses): its text says. */
+                fprintf(fp, "         Checked: tlspolicy tested this line against what the log "
+                            "shows (see what it does above).\n");
         }
     }
 }
@@ -651,6 +656,18 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
     if (as->unfinished > 0)
         fprintf(fp, "; %llu TLS %s without a delivery line", as->unfinished,
                 plural(as->unfinished, "session", "sessions"));
+    if (t->attempts == 0 && ls->unknown > 0)
+        fprintf(fp,
+                "; %llu %s in no known log format %s skipped (traditional syslog, ISO times "
+                "as rsyslog and journalctl -o short-iso write them, RFC 5424 and maillog_file "
+                "are read; gzip files are decompressed, xz, bzip2 and zstd files must be "
+                "decompressed first)",
+                ls->unknown, plural(ls->unknown, "line", "lines"),
+                ls->unknown == 1 ? "was" : "were");
+    if (t->attempts == 0 && ls->truncated > 0)
+        fprintf(fp, "; %llu %s longer than %zu bytes %s cut there", ls->truncated,
+                plural(ls->truncated, "line", "lines"), (size_t)TLSP_LOGSCAN_MAX_LINE,
+                ls->truncated == 1 ? "was" : "were");
     fputc('\n', fp);
 }
 
@@ -996,6 +1013,10 @@ cmd_explain(int argc, char **argv)
         lo.progress = progress;
         lo.progress_arg = &r;
     }
+    /* jsonl streams: a line per attempt as soon as it is complete, so no
+     * reading ahead (which would hold lines back in the reader's buffer). */
+    if (r.fmt == FMT_JSONL)
+        lo.read_ahead = false;
     if ((st = tlsp_logscan_open((const char *const *)files, n_files, &lo, &scan, &diag)) !=
         TLSP_OK) {
         rc = cli_print_fatal(SUB, o.json, "", &o, &diag,

@@ -366,7 +366,7 @@ test_name_mismatch_ll1_chain_trust_unknown(void **state)
     want_cause(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN);
     assert_true(d.tls_failure);
     assert_int_equal(d.chain_trusted, -1);
-    want_title(&d, "chain trust unknown (name mismatch at level secure)");
+    want_title(&d, "chain trust unknown (name mismatch, level probably secure)");
     want_finding(&d,
                  "The certificate does not carry a name Postfix required: Postfix logged "
                  "\"server certificate verification failed for mx.mismatch.test[127.0.1.2]:25: "
@@ -417,7 +417,7 @@ test_name_mismatch_ll2_chain_proven(void **state)
     run(&a, &d);
     want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(d.chain_trusted, 1);
-    want_title(&d, "certificate name mismatch at level secure");
+    want_title(&d, "certificate name mismatch (level probably secure)");
     want_finding(&d,
                  "The server's certificate chain is trusted: every depth= line after the name "
                  "check has verify=1 (depth 0 to 2).",
@@ -494,7 +494,8 @@ test_founding_short_not_verified(void **state)
     want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
     assert_true(d.tls_failure);
     assert_int_equal(d.chain_trusted, -1);
-    want_title(&d, "certificate not verified");
+    want_title(&d, "certificate not verified (level probably secure; probable cause: "
+                   "certificate name mismatch)");
     want_title(&d, "probable cause: certificate name mismatch");
     want_finding(&d,
                  "Postfix logged \"dsn=4.7.5, status=deferred (Server certificate not "
@@ -557,7 +558,7 @@ test_founding_extended_pre36(void **state)
     run(&a, &d);
     want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(d.chain_trusted, 1);
-    want_title(&d, "certificate name mismatch at level secure");
+    want_title(&d, "certificate name mismatch (level probably secure)");
     want_names(&d, true, 6, "*.messagingengine.com", "messagingengine.com",
                "mail.messagingengine.com", "dav.messagingengine.com", "caldav.messagingengine.com",
                "carddav.messagingengine.com");
@@ -654,7 +655,7 @@ test_trusted_name_mismatch_3104(void **state)
     run(&a, &d);
     want_cause(&d, TLSP_CAUSE_NAME_MISMATCH);
     assert_int_equal(d.chain_trusted, 1);
-    want_title(&d, "certificate name mismatch at level secure");
+    want_title(&d, "certificate name mismatch (level probably secure)");
     want_finding(&d, "Postfix 3.10.4 and later", true);
     want_finding(&d, "num=62:hostname mismatch", true);
     want_no_finding(&d, "depth=");
@@ -1251,6 +1252,14 @@ test_handshake(void **state)
                  "postfix/smtp[954] logged \"warning: mx.good.test[127.0.1.1]:25: invalid "
                  "cipher grade: \"bogus\"\"",
                  true);
+    /* Spec 1.7: the grade is checked when the session is set up, after STARTTLS. */
+    want_finding(&d,
+                 "mx.good.test[127.0.1.1]:25 accepted STARTTLS, then Postfix could not set up "
+                 "the TLS session and sent no TLS handshake message",
+                 true);
+    want_finding(&d, "Postfix checks them when it sets up the TLS session, after STARTTLS", true);
+    want_no_finding(&d, "before talking TLS");
+    want_no_finding(&d, "The TLS handshake with");
     tlsp_logdiag_fini(&d);
 
     /* Spec 1.7: an exclusion starting with !+-@. */
@@ -1625,6 +1634,127 @@ test_sparse_attempts(void **state)
     }
 }
 
+/* An lmtp(8) attempt names the lmtp_ parameters and LHLO, and d->lmtp says
+ * the fix lines are for lmtp_tls_policy_maps. */
+static void
+test_lmtp_names(void **state)
+{
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    base(&a, "lmtp.test", "lmtp.test", "lmtp.test[192.0.2.9]:24", "4.7.4", "deferred",
+         "TLS is required, but was not offered by host lmtp.test[192.0.2.9]");
+    a.ident = S("postfix/lmtp");
+    run(&a, &d);
+    want_cause(&d, TLSP_CAUSE_STARTTLS_NOT_OFFERED);
+    assert_true(d.lmtp);
+    want_finding(&d, "did not offer STARTTLS in its LHLO reply", true);
+    want_finding(&d, "lmtp_discard_lhlo_keywords) removed STARTTLS", false);
+    want_no_finding(&d, "smtp_discard_ehlo_keywords");
+    tlsp_logdiag_fini(&d);
+
+    deferred_not_verified(&a, "lmtp.test", "lmtp.test", "lmtp.test[192.0.2.9]:24");
+    a.ident = S("postfix/lmtp");
+    run(&a, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    assert_true(d.lmtp);
+    want_settle(&d, "lmtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines "
+                    "that show the chain's trust and the certificate's subject CN");
+    tlsp_logdiag_fini(&d);
+
+    a.ident = S("postfix/smtp");
+    run(&a, &d);
+    assert_false(d.lmtp);
+    want_settle(&d, "smtp_tls_loglevel = 2 in main.cf (postfix reload) logs the depth= lines "
+                    "that show the chain's trust and the certificate's subject CN");
+    tlsp_logdiag_fini(&d);
+}
+
+/* "QUEUEID: Cannot start TLS: handshake failure" (spec 1.7.1): with -c at may,
+ * a plaintext retry may follow (and no "may" line is offered: it is in force);
+ * at encrypt Postfix never retries without TLS. */
+static void
+test_handshake_next_level(void **state)
+{
+    struct cfdir w;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    size_t i;
+
+    (void)state;
+    base(&a, "alert.test", "mx.alert.test", "mx.alert.test[127.0.1.11]:25", "4.7.5", "deferred",
+         "Cannot start TLS: handshake failure");
+    as_next(&a);
+    cf_open(&w, "smtp_tls_security_level = may\n");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_HANDSHAKE);
+    assert_string_equal(d.level, "may");
+    want_finding_src(&d,
+                     "At level may, after this line Postfix retries the same server without TLS "
+                     "when the message has waited minimal_backoff_time",
+                     true, true);
+    for (i = 0; i < d.n_fixes; i++)
+        if (d.fixes[i].line && strstr(d.fixes[i].line, " may"))
+            fail_msg("fix \"%s\" offers the level in force", d.fixes[i].line);
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+
+    cf_open(&w, "smtp_tls_security_level = encrypt\n");
+    run_cf(&a, w.cf, &d);
+    assert_string_equal(d.level, "encrypt");
+    want_finding_src(&d,
+                     "At level encrypt Postfix never retries without TLS: after this line it "
+                     "tried the next MX host or address.",
+                     true, true);
+    want_no_finding(&d, "At level may");
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+
+    run(&a, &d);
+    want_finding(&d, "At level may, after this line Postfix retries the same server", false);
+    tlsp_logdiag_fini(&d);
+}
+
+/* -c with relayhost: the log names no next hop, so the recipient is routed;
+ * the findings, the settle command and the fixes use [smtp.isp.net]:587. */
+static void
+test_routed_nexthop(void **state)
+{
+    static char *rcpts[] = {S("friend@gmail.com")};
+    struct cfdir w;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+
+    (void)state;
+    deferred_not_verified(&a, "gmail.com", "smtp.isp.net", "smtp.isp.net[198.51.100.7]:587");
+    a.rcpts = rcpts;
+    a.n_rcpts = 1;
+    cf_open(&w, "relayhost = [smtp.isp.net]:587\nsmtp_tls_security_level = secure\n"
+                "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n");
+    run_cf(&a, w.cf, &d);
+    want_cause(&d, TLSP_CAUSE_NOT_VERIFIED);
+    want_title(&d, "certificate not verified at level secure");
+    want_finding_src(&d,
+                     "The log does not name the next hop; the configuration routes "
+                     "friend@gmail.com to next hop [smtp.isp.net]:587 (relayhost), transport smtp.",
+                     true, true);
+    want_finding_cf(&d, "No policy table entry applies to [smtp.isp.net]:587");
+    want_settle(&d, "tlspolicy check '[smtp.isp.net]:587'");
+    assert_string_equal(d.table_key, "[smtp.isp.net]:587");
+    assert_string_equal(d.required[0], "smtp.isp.net");
+    tlsp_logdiag_fini(&d);
+
+    /* The log's server is another host: the log came from another configuration. */
+    a.mx_host = S("gmail-smtp-in.l.google.com");
+    a.server = S("gmail-smtp-in.l.google.com[192.0.2.26]:25");
+    run_cf(&a, w.cf, &d);
+    want_finding_src(&d, "the log was probably written with another configuration", true, true);
+    assert_string_equal(d.table_key, "[smtp.isp.net]:587");
+    tlsp_logdiag_fini(&d);
+    cf_close(&w);
+}
+
 int
 main(void)
 {
@@ -1656,6 +1786,9 @@ main(void)
         cmocka_unit_test(test_dane),
         cmocka_unit_test(test_other_reasons),
         cmocka_unit_test(test_sparse_attempts),
+        cmocka_unit_test(test_lmtp_names),
+        cmocka_unit_test(test_handshake_next_level),
+        cmocka_unit_test(test_routed_nexthop),
     };
 
     plain_ctx.version = tlsp_version_default;

@@ -132,8 +132,11 @@ static void
 run_trust(const struct tlsp_attempt *a, struct tlsp_cf *cf, bool trusts_nothing,
           struct tlsp_logdiag *d, struct tlsp_diag *diag)
 {
-    assert_int_equal(tlsp_logfix_policy(a, cf, d, diag), TLSP_OK);
-    assert_int_equal(tlsp_logfix_fixes(a, cf, trusts_nothing, d, diag), TLSP_OK);
+    struct tlsp_logfix_route route;
+
+    assert_int_equal(tlsp_logfix_policy(a, cf, d, &route, diag), TLSP_OK);
+    assert_int_equal(tlsp_logfix_fixes(a, cf, trusts_nothing, &route, d, diag), TLSP_OK);
+    tlsp_logfix_route_fini(&route);
 }
 
 static void
@@ -1060,6 +1063,192 @@ test_may_fallback(void **state)
     world_close(&wo);
 }
 
+/* ---- routing with -c when the log does not name the next hop --------------------------- */
+
+static struct tlsp_cf *
+relay_cf(char **dir, const char *main_cf)
+{
+    struct tlsp_cf *cf = NULL;
+    struct tlsp_diag diag;
+    char *p;
+
+    tlsp_diag_init(&diag);
+    *dir = tu_mkdtemp("logfix-route");
+    p = tu_write(*dir, "master.cf",
+                 "smtp unix - - - - - smtp\nrelay unix - - - - - smtp\n"
+                 "lmtp unix - - - - - lmtp\n");
+    free(p);
+    p = tu_write(*dir, "main.cf", main_cf);
+    free(p);
+    assert_int_equal(tlsp_cf_load(*dir, NULL, &cf, &diag), TLSP_OK);
+    tlsp_diag_fini(&diag);
+    return cf;
+}
+
+/* The user's case: relayhost = [smtp.isp.net]:587 at secure; the log names
+ * the relay but not the next hop: the policy is the relayhost's. */
+static void
+test_route_relayhost(void **state)
+{
+    static const char *const required[] = {"smtp.isp.net", ".smtp.isp.net", NULL};
+    static const char *const names[] = {"mail.hoster.example", NULL};
+    char *rcpts[] = {(char *)"friend@gmail.com"};
+    struct tlsp_logfix_route route;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    struct tlsp_diag diag;
+    struct tlsp_cf *cf;
+    char *dir;
+
+    (void)state;
+    cf = relay_cf(&dir, "relayhost = [smtp.isp.net]:587\nsmtp_tls_security_level = secure\n"
+                        "smtp_tls_CAfile = /nonexistent/ca.pem\n");
+    tlsp_diag_init(&diag);
+    attempt_init(&a, "gmail.com", "smtp.isp.net");
+    a.server = (char *)"smtp.isp.net[198.51.100.7]:587";
+    a.rcpts = rcpts;
+    a.n_rcpts = 1;
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_string_equal(route.nexthop, "[smtp.isp.net]:587");
+    assert_string_equal(route.transport, "smtp");
+    assert_false(route.lmtp);
+    assert_string_equal(route.why, "relayhost");
+    assert_false(route.other_config);
+    assert_string_equal(route.finding,
+                        "The log does not name the next hop; the configuration routes "
+                        "friend@gmail.com to next hop [smtp.isp.net]:587 (relayhost), transport "
+                        "smtp.");
+    expect_policy(&d, "secure", true, required, true);
+    assert_string_equal(d.table_key, "[smtp.isp.net]:587");
+    assert_true(d.new_entry);
+    assert_int_equal(tlsp_logfix_fixes(&a, cf, false, &route, &d, &diag), TLSP_OK);
+    assert_true(d.n_fixes > 0);
+    assert_string_equal(d.fixes[0].line, "[smtp.isp.net]:587 secure match=mail.hoster.example");
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+
+    /* The log shows another relay (port 25 of another host): said so; the
+     * policy stays the configuration's. */
+    a.mx_host = (char *)"mx.other.example";
+    a.server = (char *)"mx.other.example[192.0.2.9]:25";
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_string_equal(route.nexthop, "[smtp.isp.net]:587");
+    assert_true(route.other_config);
+    assert_non_null(strstr(route.finding, "but the log shows a delivery to "
+                                          "mx.other.example[192.0.2.9]:25: the log was probably "
+                                          "written with another configuration"));
+    expect_policy(&d, "secure", true, required, true);
+    /* The logged names belong to another server: advice only, no line. */
+    assert_int_equal(tlsp_logfix_fixes(&a, cf, false, &route, &d, &diag), TLSP_OK);
+    assert_int_equal(d.n_fixes, 1);
+    assert_null(d.fixes[0].line);
+    assert_non_null(strstr(d.fixes[0].what, "tlspolicy check '[smtp.isp.net]:587'"));
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+
+    /* Same host, another port: also another configuration. */
+    a.mx_host = (char *)"smtp.isp.net";
+    a.server = (char *)"smtp.isp.net[198.51.100.7]:25";
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_true(route.other_config);
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+
+    /* A proven next hop (session-cache key) is not routed. */
+    a.nexthop_proven = true;
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_null(route.nexthop);
+    assert_null(route.finding);
+    assert_string_equal(d.table_key, "gmail.com");
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+
+    /* Without a configuration nothing is routed. */
+    a.nexthop_proven = false;
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, NULL, &d, &route, &diag), TLSP_OK);
+    assert_null(route.nexthop);
+    assert_string_equal(d.table_key, "gmail.com");
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+
+    tlsp_cf_free(cf);
+    tu_rmtree(dir);
+    free(dir);
+
+    /* A service name as the port is not compared with the logged port. */
+    cf = relay_cf(&dir, "relayhost = [smtp.isp.net]:submission\n");
+    a.server = (char *)"smtp.isp.net[198.51.100.7]:587";
+    diag_init(&d, TLSP_CAUSE_CHAIN_TRUST_UNKNOWN, -1, false, names);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_string_equal(route.nexthop, "[smtp.isp.net]:submission");
+    assert_false(route.other_config);
+    assert_string_equal(d.table_key, "[smtp.isp.net]:submission");
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+    tlsp_cf_free(cf);
+    tu_rmtree(dir);
+    free(dir);
+    tlsp_diag_fini(&diag);
+}
+
+/* transport_maps sends the domain to lmtp: the routed service names the
+ * lmtp_ parameters and the fixes' table. */
+static void
+test_route_transport_lmtp(void **state)
+{
+    char *rcpts[] = {(char *)"user@lab.example"};
+    struct tlsp_logfix_route route;
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d;
+    struct tlsp_diag diag;
+    struct tlsp_cf *cf;
+    char *dir, *tdir, *tp, *mcf;
+
+    (void)state;
+    tlsp_diag_init(&diag);
+    tdir = tu_mkdtemp("logfix-transport");
+    tp = tu_write(tdir, "transport", "lab.example lmtp:[store.lab.example]:24\n");
+    assert_true(asprintf(&mcf,
+                         "transport_maps = texthash:%s\nlmtp_tls_security_level = encrypt\n"
+                         "lmtp_discard_lhlo_keywords = starttls, pipelining\n",
+                         tp) > 0);
+    cf = relay_cf(&dir, mcf);
+    attempt_init(&a, "lab.example", "store.lab.example");
+    a.ident = (char *)"postfix/lmtp";
+    a.server = (char *)"store.lab.example[192.0.2.4]:24";
+    a.rcpts = rcpts;
+    a.n_rcpts = 1;
+    a.reason = (char *)"TLS is required, but was not offered by host store.lab.example[192.0.2.4]";
+    diag_init(&d, TLSP_CAUSE_STARTTLS_NOT_OFFERED, -1, false, NULL);
+    assert_int_equal(tlsp_logfix_policy(&a, cf, &d, &route, &diag), TLSP_OK);
+    assert_string_equal(route.nexthop, "[store.lab.example]:24");
+    assert_string_equal(route.transport, "lmtp");
+    assert_true(route.lmtp);
+    assert_false(route.other_config);
+    assert_string_equal(d.level, "encrypt");
+    assert_true(d.level_proven);
+    assert_string_equal(d.table_key, "[store.lab.example]:24");
+    assert_int_equal(tlsp_logfix_fixes(&a, cf, false, &route, &d, &diag), TLSP_OK);
+    assert_true(d.n_fixes > 0);
+    assert_string_equal(d.fixes[0].line, "lmtp_discard_lhlo_keywords = pipelining");
+    assert_non_null(strstr(d.fixes[0].what, "server's LHLO reply"));
+    tlsp_logfix_route_fini(&route);
+    diag_free(&d);
+    tlsp_cf_free(cf);
+    tu_rmtree(tdir);
+    free(tdir);
+    free(tp);
+    free(mcf);
+    tu_rmtree(dir);
+    free(dir);
+    tlsp_diag_fini(&diag);
+}
+
 /* ---- the lab's catalogue: configuration problems ------------------------------------------ */
 
 static void
@@ -1458,6 +1647,8 @@ main(void)
         cmocka_unit_test(test_starttls_discarded),
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_may_fallback),
+        cmocka_unit_test(test_route_relayhost),
+        cmocka_unit_test(test_route_transport_lmtp),
         cmocka_unit_test(test_invalid_ciphers),
         cmocka_unit_test(test_bad_exclusion_and_protocols),
         cmocka_unit_test(test_invalid_entry),
