@@ -903,6 +903,58 @@ test_two_recipients(void **state)
     capture_free(&c);
 }
 
+/* A pid reused long after TLS lines that no delivery line followed: the old
+ * lines are dropped (unfinished), not attached to the new delivery. */
+static void
+test_stale_evidence(void **state)
+{
+    struct capture c;
+    struct tlsp_attempts_stats st;
+
+    (void)state;
+    run_file(HM "stale.log", &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_str(c.r[0].queue_id, "CCCC12345");
+    assert_null(c.r[0].verify_error);
+    assert_null(c.r[0].subject_cn);
+    assert_null(c.r[0].cert_fpt);
+    assert_int_equal(c.r[0].when, 1772445601); /* 2026-03-02T10:00:01Z */
+    assert_int_equal(c.r[0].first_when, c.r[0].when);
+    assert_int_equal(c.r[0].lineno, 3);
+    assert_int_equal(st.unfinished, 1);
+    assert_int_equal(st.attempts, 1);
+    capture_free(&c);
+
+    /* exactly an hour after the evidence's last line: still its attempt */
+    run_text("Mar 02 09:00:00 mail postfix/smtp[7]: server certificate verification failed for "
+             "mx.example.org[192.0.2.5]:25: num=62:hostname mismatch\n"
+             "Mar 02 10:00:00 mail postfix/smtp[7]: A1: to=<u@example.org>, "
+             "relay=mx.example.org[192.0.2.5]:25, delay=3600, delays=0/0/3600/0, dsn=4.7.5, "
+             "status=deferred (Server certificate not verified)\n",
+             &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_str(c.r[0].verify_error, "num=62:hostname mismatch");
+    assert_int_equal(c.r[0].when - c.r[0].first_when, 3600);
+    assert_int_equal(st.unfinished, 0);
+    capture_free(&c);
+
+    /* a second more, and the time counts from the evidence's last line */
+    run_text("Mar 02 08:00:00 mail postfix/smtp[7]: server certificate verification failed for "
+             "mx.example.org[192.0.2.5]:25: num=62:hostname mismatch\n"
+             "Mar 02 09:00:00 mail postfix/smtp[7]: mx.example.org[192.0.2.5]:25: "
+             "subject_CN=mail.provider.net, issuer_CN=Some CA, fingerprint=AA, "
+             "pkey_fingerprint=BB\n"
+             "Mar 02 10:00:01 mail postfix/smtp[7]: A1: to=<u@example.org>, "
+             "relay=mx.example.org[192.0.2.5]:25, delay=3600, delays=0/0/3600/0, dsn=4.7.5, "
+             "status=deferred (Server certificate not verified)\n",
+             &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_null(c.r[0].verify_error);
+    assert_null(c.r[0].subject_cn);
+    assert_int_equal(st.unfinished, 1);
+    capture_free(&c);
+}
+
 static void
 test_tlsproxy(void **state)
 {
@@ -1137,7 +1189,7 @@ test_bounded_processes(void **state)
     l.ident_len = 12;
     l.program = "smtp";
     l.program_len = 4;
-    l.when = 1000;
+    l.when = 1796522839; /* Dec 06 02:07:19 2026, a second before the lines below */
     l.msg = setup;
     l.msg_len = sizeof(setup) - 1;
     for (pid = 1; pid <= 100000; pid++) {
@@ -1331,6 +1383,7 @@ main(void)
         cmocka_unit_test(test_bounded_processes),
         cmocka_unit_test(test_bounded_items),
         cmocka_unit_test(test_truncated_lines),
+        cmocka_unit_test(test_stale_evidence),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
