@@ -1425,6 +1425,21 @@ out:
     return st;
 }
 
+/*
+ * The line comes after the held attempt's last line in the same file: the
+ * same name and a later line number (the same file given twice starts again
+ * at line 1, another file has another name).
+ */
+static bool
+same_file_after(const struct tlsp_attempt *h, const struct tlsp_logline *line)
+{
+    if ((h->file == NULL) != (line->file == NULL))
+        return false;
+    if (h->file && strcmp(h->file, line->file) != 0)
+        return false;
+    return h->lineno == 0 || line->lineno == 0 || line->lineno > h->lineno;
+}
+
 static enum tlsp_status
 on_delivery(struct tlsp_attempts *as, struct proc *p, const struct tlsp_logline *line,
             const struct pline *pl)
@@ -1434,7 +1449,7 @@ on_delivery(struct tlsp_attempts *as, struct proc *p, const struct tlsp_logline 
     size_t i;
 
     if (h && !p->has_ev && feq(h->queue_id, pl->qid) && feq(h->relay, pl->relay) &&
-        feq(h->status, pl->status)) {
+        feq(h->status, pl->status) && same_file_after(h, line)) {
         h->n_rcpts_total++;
         h->when = line->when;
         h->lineno = line->lineno;

@@ -9,7 +9,8 @@
  *          gives up on one MX host after a soft failure and tries the next
  *          one, or retries the same host in plaintext (spec 1.7, 1.7.1).
  *          Consecutive delivery lines of one process for the same queue id,
- *          relay and status (one per recipient) make one attempt.
+ *          relay and status (one per recipient) in the same file make one
+ *          attempt (the same file given twice gives two attempts).
  *          Evidence goes stale: when a line of a process comes more than
  *          TLSP_ATTEMPT_STALE_S seconds (both times known) after the last
  *          line of its evidence still waiting for a delivery line, that
