@@ -106,8 +106,8 @@ struct tlsp_logscan {
     bool y_set;
     bool y_next_file; /* --year: the first line of a file after the first */
     int y_year, y_mon;
-    int base_year;           /* from the modification time */
-    long long base_when;     /* the modification time as local time, seconds */
+    int base_year;       /* from the modification time */
+    long long base_when; /* the modification time as local time, seconds */
 
     /* days since 1970 of the first of a month, the last one asked for */
     int c_year, c_mon;

@@ -764,8 +764,9 @@ test_other_compression(void **state)
     plain = tu_write(dir, "plain", "Dec 06 02:07:24 mail postfix/smtp[1]: a\n");
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (asprintf(&path, "%s/%s", dir, cases[i].name) < 0 ||
-            asprintf(&want, "%s: %s-compressed: tlspolicy reads gzip only; use %s %s | "
-                            "tlspolicy explain -",
+            asprintf(&want,
+                     "%s: %s-compressed: tlspolicy reads gzip only; use %s %s | "
+                     "tlspolicy explain -",
                      path, cases[i].fmt, cases[i].cmd, path) < 0)
             fail();
         write_bytes(path, cases[i].magic, cases[i].len);
@@ -1540,15 +1541,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_refuses),  cmocka_unit_test(test_parse_formats),
-        cmocka_unit_test(test_year_rollover),  cmocka_unit_test(test_year_from_mtime),
-        cmocka_unit_test(test_file_order),     cmocka_unit_test(test_formats_in_files),
-        cmocka_unit_test(test_truncated_line), cmocka_unit_test(test_enormous_line),
-        cmocka_unit_test(test_binary_garbage), cmocka_unit_test(test_corrupt_gzip),
-        cmocka_unit_test(test_open_errors),    cmocka_unit_test(test_program_filter),
-        cmocka_unit_test(test_progress),       cmocka_unit_test(test_recorded_logs),
-        cmocka_unit_test(test_stdin),          cmocka_unit_test(test_handmade_formats),
-        cmocka_unit_test(test_read_ahead),     cmocka_unit_test(test_year_not_in_future),
+        cmocka_unit_test(test_parse_refuses),   cmocka_unit_test(test_parse_formats),
+        cmocka_unit_test(test_year_rollover),   cmocka_unit_test(test_year_from_mtime),
+        cmocka_unit_test(test_file_order),      cmocka_unit_test(test_formats_in_files),
+        cmocka_unit_test(test_truncated_line),  cmocka_unit_test(test_enormous_line),
+        cmocka_unit_test(test_binary_garbage),  cmocka_unit_test(test_corrupt_gzip),
+        cmocka_unit_test(test_open_errors),     cmocka_unit_test(test_program_filter),
+        cmocka_unit_test(test_progress),        cmocka_unit_test(test_recorded_logs),
+        cmocka_unit_test(test_stdin),           cmocka_unit_test(test_handmade_formats),
+        cmocka_unit_test(test_read_ahead),      cmocka_unit_test(test_year_not_in_future),
         cmocka_unit_test(test_precise_and_bom), cmocka_unit_test(test_other_compression),
     };
 
