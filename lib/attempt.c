@@ -81,6 +81,7 @@ struct proc {
     long pid;
     struct tlsp_attempt cur; /* evidence of the attempt in progress */
     bool has_ev;
+    long long ev_last;         /* time of the evidence's last line (-1 unknown) */
     bool engine_init;          /* process-wide: loglevel >= 2 */
     char *engine_error;        /* process-wide */
     struct tlsp_attempt *held; /* last delivery line(s), more recipients may follow */
@@ -1424,6 +1425,21 @@ out:
     return st;
 }
 
+/*
+ * The line comes after the held attempt's last line in the same file: the
+ * same name and a later line number (the same file given twice starts again
+ * at line 1, another file has another name).
+ */
+static bool
+same_file_after(const struct tlsp_attempt *h, const struct tlsp_logline *line)
+{
+    if ((h->file == NULL) != (line->file == NULL))
+        return false;
+    if (h->file && strcmp(h->file, line->file) != 0)
+        return false;
+    return h->lineno == 0 || line->lineno == 0 || line->lineno > h->lineno;
+}
+
 static enum tlsp_status
 on_delivery(struct tlsp_attempts *as, struct proc *p, const struct tlsp_logline *line,
             const struct pline *pl)
@@ -1433,7 +1449,7 @@ on_delivery(struct tlsp_attempts *as, struct proc *p, const struct tlsp_logline 
     size_t i;
 
     if (h && !p->has_ev && feq(h->queue_id, pl->qid) && feq(h->relay, pl->relay) &&
-        feq(h->status, pl->status)) {
+        feq(h->status, pl->status) && same_file_after(h, line)) {
         h->n_rcpts_total++;
         h->when = line->when;
         h->lineno = line->lineno;
@@ -1560,6 +1576,13 @@ tlsp_attempts_feed(struct tlsp_attempts *as, const struct tlsp_logline *line)
 
     if ((st = proc_get(as, line, pl.kind != LK_NONE, &p)) != TLSP_OK || p == NULL)
         return st;
+    if (p->has_ev && p->ev_last >= 0 && line->when >= 0 &&
+        line->when - p->ev_last > TLSP_ATTEMPT_STALE_S) {
+        /* stale: the pid was reused long after an attempt that never ended */
+        as->st.unfinished++;
+        attempt_fini(&p->cur);
+        p->has_ev = false;
+    }
     switch (pl.kind) {
     case LK_DELIVERY:
         return on_delivery(as, p, line, &pl);
@@ -1585,6 +1608,7 @@ tlsp_attempts_feed(struct tlsp_attempts *as, const struct tlsp_logline *line)
         p->has_ev = true;
         p->cur.first_when = line->when;
     }
+    p->ev_last = line->when;
     if (pl.kind == LK_SUMMARY) {
         /* With tlsproxy(8), smtp(8) logs the summary line at any loglevel;
          * the handshake lines are tlsproxy's. */

@@ -106,7 +106,8 @@ struct tlsp_logscan {
     bool y_set;
     bool y_next_file; /* --year: the first line of a file after the first */
     int y_year, y_mon;
-    int base_year, base_mon; /* from the modification time */
+    int base_year;       /* from the modification time */
+    long long base_when; /* the modification time as local time, seconds */
 
     /* days since 1970 of the first of a month, the last one asked for */
     int c_year, c_mon;
@@ -158,9 +159,20 @@ stamp_seconds(struct tlsp_logscan *r, const struct stamp *t, int year)
 }
 
 /*
- * The year of a traditional line of month mon. The first line takes the
- * given year, or the modification time's year when its month is not later
- * than the modification time's month (else the year before). The year
+ * The year of a traditional first line t given the reference time ref
+ * (local time as seconds since 1970, in ref_year): the year that makes the
+ * line's date not later than ref plus one day (a day of slack for clocks
+ * and zones), i.e. ref_year or the year before.
+ */
+static int
+first_year(const struct stamp *t, int ref_year, long long ref)
+{
+    return stamp_seconds(NULL, t, ref_year) > ref + 86400 ? ref_year - 1 : ref_year;
+}
+
+/*
+ * The year of a traditional line t. The first line takes the given year,
+ * or first_year() of the modification time. The year
  * advances when the month goes back across the new year (from a month more
  * than six months later, e.g. December to January); a line of a month more
  * than six months later than the last one is a late line of the year before
@@ -169,13 +181,15 @@ stamp_seconds(struct tlsp_logscan *r, const struct stamp *t, int year)
  * month there means the next year, a later one the same year.
  */
 static int
-year_of(struct tlsp_logscan *r, int mon)
+year_of(struct tlsp_logscan *r, const struct stamp *t)
 {
+    int mon = t->mon;
+
     if (!r->y_set) {
         if (r->opts.year)
             r->y_year = r->opts.year;
         else
-            r->y_year = mon > r->base_mon ? r->base_year - 1 : r->base_year;
+            r->y_year = first_year(t, r->base_year, r->base_when);
         r->y_mon = mon;
         r->y_set = true;
         return r->y_year;
@@ -258,12 +272,28 @@ clock_ok(const struct stamp *t)
            t->hh <= 23 && t->mi >= 0 && t->mi <= 59 && t->ss >= 0 && t->ss <= 60;
 }
 
-/* "Mmm dd hh:mm:ss " (day zero- or space-padded); the host starts at 16 */
-static bool
+/*
+ * "Mmm dd hh:mm:ss " (day zero- or space-padded), or with a fraction of a
+ * second as journalctl -o short-precise writes it ("Mmm dd hh:mm:ss.ffffff ",
+ * the fraction dropped); returns where the host starts, 0 when it is not one
+ */
+static size_t
 trad_stamp(const char *p, size_t n, struct stamp *t)
 {
-    if (n < 17 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' || p[12] != ':' || p[15] != ' ')
-        return false;
+    size_t i = 15;
+
+    if (n < 17 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' || p[12] != ':')
+        return 0;
+    if (p[i] == '.') {
+        size_t j = ++i;
+
+        while (i < n && is_digit(p[i]))
+            i++;
+        if (i == j || i - j > 9)
+            return 0;
+    }
+    if (i + 1 >= n || p[i] != ' ')
+        return 0;
     t->fmt = FMT_TRAD;
     t->nil = false;
     t->has_zone = false;
@@ -274,7 +304,7 @@ trad_stamp(const char *p, size_t n, struct stamp *t)
     t->hh = d2(p + 7);
     t->mi = d2(p + 10);
     t->ss = d2(p + 13);
-    return clock_ok(t);
+    return clock_ok(t) ? i + 1 : 0;
 }
 
 /*
@@ -497,9 +527,8 @@ split(const char *s, size_t len, const struct filter *f, struct tlsp_logline *l,
     if (p == end)
         return SPLIT_UNKNOWN;
     if (*p >= 'A' && *p <= 'Z') {
-        if (!trad_stamp(p, (size_t)(end - p), t))
+        if ((hoff = trad_stamp(p, (size_t)(end - p), t)) == 0)
             return SPLIT_UNKNOWN;
-        hoff = 16;
         t->dated = true;
     } else if (is_digit(*p)) {
         if ((k = iso_stamp(p, (size_t)(end - p), t)) == 0 || end - p <= (ptrdiff_t)k + 1 ||
@@ -588,6 +617,58 @@ static bool
 is_gzip(const unsigned char *p, size_t n)
 {
     return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+/*
+ * Compressed formats the reader does not decompress, by their magic bytes:
+ * the format's name and the command that decompresses it, or NULL
+ */
+static const char *
+other_compression(const unsigned char *p, size_t n, const char **cmd)
+{
+    static const unsigned char xz[] = {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00};
+    static const unsigned char zstd[] = {0x28, 0xb5, 0x2f, 0xfd};
+    static const unsigned char lz4[] = {0x04, 0x22, 0x4d, 0x18};
+
+    if (n >= sizeof(xz) && memcmp(p, xz, sizeof(xz)) == 0) {
+        *cmd = "xz -dc";
+        return "xz";
+    }
+    if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9') {
+        *cmd = "bzip2 -dc";
+        return "bzip2";
+    }
+    if (n >= sizeof(zstd) && memcmp(p, zstd, sizeof(zstd)) == 0) {
+        *cmd = "zstd -dc";
+        return "zstd";
+    }
+    if (n >= sizeof(lz4) && memcmp(p, lz4, sizeof(lz4)) == 0) {
+        *cmd = "lz4 -dc";
+        return "lz4";
+    }
+    return NULL;
+}
+
+/* TLSP_UNSUPPORTED naming the file, its format and the way out when its
+ * head is in a compressed format other than gzip; else TLSP_OK */
+static enum tlsp_status
+check_compression(const struct lsfile *f, struct tlsp_diag *diag)
+{
+    const char *cmd = NULL, *fmt = other_compression(f->head, f->head_len, &cmd);
+
+    if (fmt == NULL)
+        return TLSP_OK;
+    if (f->is_stdin)
+        (void)tlsp_diag_add(diag, TLSP_SEV_ERROR, NULL, 0,
+                            "standard input: %s-compressed: tlspolicy reads gzip only; "
+                            "decompress it first with %s",
+                            fmt, cmd);
+    else
+        (void)tlsp_diag_add(diag, TLSP_SEV_ERROR, f->name, 0,
+                            "%s: %s-compressed: tlspolicy reads gzip only; "
+                            "use %s %s | tlspolicy explain -",
+                            f->name, fmt, cmd, f->name);
+    return TLSP_UNSUPPORTED;
 }
 
 static void
@@ -843,32 +924,48 @@ read_head(int fd, unsigned char *dst, size_t want, size_t min)
     return (ssize_t)have;
 }
 
+/* the reference time as local time (its year, and seconds since 1970 as
+ * traditional lines are read) */
 static void
-base_from_mtime(struct tlsp_logscan *r, time_t mtime)
+local_ref(time_t ref, int *year, long long *when)
 {
     struct tm tm;
 
-    if (localtime_r(&mtime, &tm) == NULL) {
-        r->base_year = 1970;
-        r->base_mon = 1;
+    if (localtime_r(&ref, &tm) == NULL) {
+        *year = 1970;
+        *when = 0;
         return;
     }
-    r->base_year = tm.tm_year + 1900;
-    r->base_mon = tm.tm_mon + 1;
+    *year = tm.tm_year + 1900;
+    *when = (days_from_civil(*year, tm.tm_mon + 1, tm.tm_mday)) * 86400 + tm.tm_hour * 3600 +
+            tm.tm_min * 60 + tm.tm_sec;
+}
+
+static void
+base_from_mtime(struct tlsp_logscan *r, time_t mtime)
+{
+    local_ref(mtime, &r->base_year, &r->base_when);
+}
+
+/* the length of a UTF-8 byte-order mark at the start of s */
+static size_t
+bom_len(const char *s, size_t len)
+{
+    return len >= 3 && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
+                   (unsigned char)s[2] == 0xbf
+               ? 3
+               : 0;
 }
 
 /* the time of the first dated line in data (len bytes), or LLONG_MAX */
 static long long
 first_dated(const char *data, size_t len, time_t mtime)
 {
-    struct tm tm;
-    int base_year = 1970, base_mon = 1;
-    size_t pos = 0;
+    int base_year;
+    long long base_when;
+    size_t pos = bom_len(data, len);
 
-    if (localtime_r(&mtime, &tm) != NULL) {
-        base_year = tm.tm_year + 1900;
-        base_mon = tm.tm_mon + 1;
-    }
+    local_ref(mtime, &base_year, &base_when);
     while (pos < len) {
         const char *s = data + pos, *nl = memchr(s, '\n', len - pos);
         size_t l = nl ? (size_t)(nl - s) : len - pos;
@@ -882,7 +979,7 @@ first_dated(const char *data, size_t len, time_t mtime)
         if (!t.dated)
             continue;
         if (t.fmt == FMT_TRAD)
-            return stamp_seconds(NULL, &t, t.mon > base_mon ? base_year - 1 : base_year);
+            return stamp_seconds(NULL, &t, first_year(&t, base_year, base_when));
         return stamp_seconds(NULL, &t, t.year);
     }
     return LLONG_MAX;
@@ -993,7 +1090,7 @@ start_next(struct tlsp_logscan *r, bool *none, struct tlsp_diag *diag)
         }
     }
     if (f->head == NULL) {
-        ssize_t got = read_head(f->fd, r->headbuf, LS_PEEK, 2);
+        ssize_t got = read_head(f->fd, r->headbuf, LS_PEEK, 6);
 
         if (got < 0)
             return io_error(r, diag, "read error", strerror(errno));
@@ -1002,6 +1099,12 @@ start_next(struct tlsp_logscan *r, bool *none, struct tlsp_diag *diag)
         f->head_len = (size_t)got;
         f->head_off = 0;
         f->head_owned = false;
+    }
+    {
+        enum tlsp_status st = check_compression(f, diag);
+
+        if (st != TLSP_OK)
+            return st;
     }
     r->gz = is_gzip(f->head, f->head_len);
     /* the buffer: TLSP_LOGSCAN_BUF, or less for a small uncompressed file
@@ -1196,6 +1299,8 @@ tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_
             r->raw_done += (unsigned long long)got;
             f->head = r->headbuf;
             f->head_len = (size_t)got;
+            if ((st = check_compression(f, diag)) != TLSP_OK)
+                goto out;
             f->first_when = peek_key(r, f, peek_out);
             if (f->regular) {
                 /* read again from the start when its turn comes */
@@ -1217,7 +1322,6 @@ tlsp_logscan_open(const char *const *paths, size_t n, const struct tlsp_logscan_
     if (r->opts.year) {
         r->y_set = false;
         r->base_year = r->opts.year;
-        r->base_mon = 12;
     }
     if (r->opts.read_ahead)
         (void)ahead_start(r);
@@ -1274,13 +1378,19 @@ scan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got, struct t
         r->st.lines++;
         if (truncated)
             r->st.truncated++;
+        if (r->lineno == 1) {
+            size_t b = bom_len(s, len);
+
+            s += b;
+            len -= b;
+        }
         res = split(s, len, &r->filter, line, &t);
         if (res == SPLIT_UNKNOWN) {
             r->st.unknown++;
             continue;
         }
         if (t.fmt == FMT_TRAD) {
-            int year = year_of(r, t.mon);
+            int year = year_of(r, &t);
 
             if (res != SPLIT_OK)
                 continue;

@@ -9,7 +9,15 @@
  *          gives up on one MX host after a soft failure and tries the next
  *          one, or retries the same host in plaintext (spec 1.7, 1.7.1).
  *          Consecutive delivery lines of one process for the same queue id,
- *          relay and status (one per recipient) make one attempt.
+ *          relay and status (one per recipient) in the same file make one
+ *          attempt (the same file given twice gives two attempts).
+ *          Evidence goes stale: when a line of a process comes more than
+ *          TLSP_ATTEMPT_STALE_S seconds (both times known) after the last
+ *          line of its evidence still waiting for a delivery line, that
+ *          evidence is dropped (counted as unfinished) before the line is
+ *          read: the pid was reused. Postfix's own timeouts end an attempt
+ *          long before an hour (smtp_connect_timeout, smtp_helo_timeout,
+ *          smtp_starttls_timeout, smtp_data_done_timeout, ...).
  *          Processes serve many requests: the evidence is reset after each
  *          attempt, except what the process logs once (TLS engine
  *          initialisation and its failure). Handshakes done by tlsproxy(8)
@@ -49,6 +57,7 @@ extern "C" {
 #define TLSP_ATTEMPT_MAX_SANS 128    /* subjectAltName lines kept */
 #define TLSP_ATTEMPT_MAX_LINES 64    /* warnings and TLS library lines kept */
 #define TLSP_ATTEMPT_MAX_FIELD 2048  /* longest field kept, bytes (longer ones are cut) */
+#define TLSP_ATTEMPT_STALE_S 3600    /* evidence older than this (seconds) is dropped */
 
 /* How the attempt ended. */
 enum tlsp_attempt_end {

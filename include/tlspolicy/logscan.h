@@ -7,15 +7,22 @@
  *          the same with an RFC 3339 / ISO-8601 time (rsyslog's
  *          high-precision format, journalctl -o short-iso), RFC 5424
  *          ("<22>1 2026-02-25T21:57:22.1Z host postfix/smtp 123 - - ..."), and
- *          Postfix's own maillog_file ("Feb 25 21:57:22 host postfix/smtp[123]: ...").
- *          Files compressed with gzip (rotated logs) are read through zlib.
+ *          Postfix's own maillog_file ("Feb 25 21:57:22 host postfix/smtp[123]: ..."),
+ *          and the traditional time with a fraction of a second (journalctl -o
+ *          short-precise: "Feb 25 21:57:22.123456 host ...": when is the whole
+ *          second). A UTF-8 byte-order mark opening a file is skipped.
+ *          Files compressed with gzip (rotated logs) are read through zlib;
+ *          xz, bzip2, zstd and lz4 data (known by their magic bytes) is an
+ *          error naming the file, the format and the command to decompress it.
  *          Several files are read in time order (by the time of their first
  *          dated line within their first 64 KiB; files without one come
  *          last, ties in the order given), "-" is standard input.
  * YEAR     Traditional lines carry no year: it is taken from --year when
- *          given, else from the file's modification time (the last line is
- *          assumed to be no later than it: a first line of a later month
- *          than the modification time belongs to the year before), and it
+ *          given, else from the file's modification time: the first line
+ *          gets the year that makes its date not later than the modification
+ *          time plus one day (the modification time's year, or the year
+ *          before: on Dec 6 a first line "Dec 31" is of last year, "Dec 7"
+ *          of this year), and it
  *          advances when the month goes backwards (December to January:
  *          a month more than six months before the last one seen); a line
  *          of a month more than six months after the last one is a late
@@ -127,7 +134,9 @@ struct tlsp_logscan;
  * Out:  out    the reader on TLSP_OK; tlsp_logscan_free().
  *       diag   on failure, the file and why.
  * Returns TLSP_OK; TLSP_IO (a file cannot be opened or read, or is a
- *       directory); TLSP_INVAL (bad options, "-" twice); TLSP_LIMIT (more
+ *       directory); TLSP_UNSUPPORTED (with several files, one holds xz,
+ *       bzip2, zstd or lz4 data: the message names the file, the format and
+ *       "use xz -dc FILE | tlspolicy explain -"); TLSP_INVAL (bad options, "-" twice); TLSP_LIMIT (more
  *       than TLSP_LOGSCAN_MAX_FILES files); TLSP_NOMEM.
  * Source: the order of rotated files (maillog.2.gz, maillog.1, maillog) is
  *       decided by their first dated lines, not their names.
@@ -145,6 +154,8 @@ enum tlsp_status tlsp_logscan_open(const char *const *paths, size_t n,
  *       diag   on failure, the file, the line reached and why.
  * Returns TLSP_OK (also at the end); TLSP_IO (read error, corrupt or
  *       truncated gzip data: what was read before is still valid);
+ *       TLSP_UNSUPPORTED (the file starting holds xz, bzip2, zstd or lz4
+ *       data, as for tlsp_logscan_open());
  *       TLSP_NOMEM.
  */
 enum tlsp_status tlsp_logscan_next(struct tlsp_logscan *r, struct tlsp_logline *line, bool *got,

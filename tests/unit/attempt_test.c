@@ -903,6 +903,142 @@ test_two_recipients(void **state)
     capture_free(&c);
 }
 
+/* A pid reused long after TLS lines that no delivery line followed: the old
+ * lines are dropped (unfinished), not attached to the new delivery. */
+static void
+test_stale_evidence(void **state)
+{
+    struct capture c;
+    struct tlsp_attempts_stats st;
+
+    (void)state;
+    run_file(HM "stale.log", &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_str(c.r[0].queue_id, "CCCC12345");
+    assert_null(c.r[0].verify_error);
+    assert_null(c.r[0].subject_cn);
+    assert_null(c.r[0].cert_fpt);
+    assert_int_equal(c.r[0].when, 1772445601); /* 2026-03-02T10:00:01Z */
+    assert_int_equal(c.r[0].first_when, c.r[0].when);
+    assert_int_equal(c.r[0].lineno, 3);
+    assert_int_equal(st.unfinished, 1);
+    assert_int_equal(st.attempts, 1);
+    capture_free(&c);
+
+    /* exactly an hour after the evidence's last line: still its attempt */
+    run_text("Mar 02 09:00:00 mail postfix/smtp[7]: server certificate verification failed for "
+             "mx.example.org[192.0.2.5]:25: num=62:hostname mismatch\n"
+             "Mar 02 10:00:00 mail postfix/smtp[7]: A1: to=<u@example.org>, "
+             "relay=mx.example.org[192.0.2.5]:25, delay=3600, delays=0/0/3600/0, dsn=4.7.5, "
+             "status=deferred (Server certificate not verified)\n",
+             &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_str(c.r[0].verify_error, "num=62:hostname mismatch");
+    assert_int_equal(c.r[0].when - c.r[0].first_when, 3600);
+    assert_int_equal(st.unfinished, 0);
+    capture_free(&c);
+
+    /* a second more, and the time counts from the evidence's last line */
+    run_text("Mar 02 08:00:00 mail postfix/smtp[7]: server certificate verification failed for "
+             "mx.example.org[192.0.2.5]:25: num=62:hostname mismatch\n"
+             "Mar 02 09:00:00 mail postfix/smtp[7]: mx.example.org[192.0.2.5]:25: "
+             "subject_CN=mail.provider.net, issuer_CN=Some CA, fingerprint=AA, "
+             "pkey_fingerprint=BB\n"
+             "Mar 02 10:00:01 mail postfix/smtp[7]: A1: to=<u@example.org>, "
+             "relay=mx.example.org[192.0.2.5]:25, delay=3600, delays=0/0/3600/0, dsn=4.7.5, "
+             "status=deferred (Server certificate not verified)\n",
+             &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_null(c.r[0].verify_error);
+    assert_null(c.r[0].subject_cn);
+    assert_int_equal(st.unfinished, 1);
+    capture_free(&c);
+}
+
+/* Recipient lines of one pid and queue id are one attempt only within one
+ * file: the same file given twice gives each attempt twice. */
+static void
+test_same_file_twice(void **state)
+{
+    static const char *const lines[] = {
+        "Dec 06 03:20:05 client postfix/retry[6301]: 7F8091A2B3: to=<four@mismatch.test>, "
+        "relay=none, delay=300, delays=300/0/0/0, dsn=4.7.5, status=deferred (delivery "
+        "temporarily suspended: Server certificate not verified)",
+        "Dec 06 03:20:05 client postfix/retry[6301]: 7F8091A2B3: to=<five@mismatch.test>, "
+        "relay=none, delay=300, delays=300/0/0/0, dsn=4.7.5, status=deferred (delivery "
+        "temporarily suspended: Server certificate not verified)",
+    };
+    static const struct {
+        const char *file1, *file2;
+        size_t n;
+    } cases[] = {{"maillog", "maillog", 2}, {"maillog", "maillog.1", 2}};
+    struct tlsp_attempts *as = NULL;
+    struct capture c;
+    struct tlsp_attempts_stats st;
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(tlsp_attempts_new(capture_fn, &c, &as), TLSP_OK);
+        feed_one(as, cases[k].file1, 1, lines[0]);
+        feed_one(as, cases[k].file1, 2, lines[1]);
+        feed_one(as, cases[k].file2, 1, lines[0]);
+        feed_one(as, cases[k].file2, 2, lines[1]);
+        assert_int_equal(tlsp_attempts_finish(as), TLSP_OK);
+        tlsp_attempts_stats(as, &st);
+        tlsp_attempts_free(as);
+        assert_int_equal(c.n, cases[k].n);
+        assert_int_equal(st.attempts, 2);
+        assert_str(c.r[0].file, cases[k].file1);
+        assert_int_equal(c.r[0].n_rcpts_total, 2);
+        assert_str(c.r[0].rcpts[0], "four@mismatch.test");
+        assert_str(c.r[0].rcpts[1], "five@mismatch.test");
+        assert_int_equal(c.r[0].lineno, 2);
+        assert_str(c.r[1].file, cases[k].file2);
+        assert_int_equal(c.r[1].n_rcpts_total, 2);
+        assert_int_equal(c.r[1].lineno, 2);
+        capture_free(&c);
+    }
+
+    /* the real fixture twice under one name: six attempts, none merged */
+    memset(&c, 0, sizeof(c));
+    {
+        char *path = tu_source_path(HM "two-recipients.log");
+        FILE *fp;
+        char *line = NULL;
+        size_t cap = 0, i;
+        ssize_t n;
+        int pass;
+
+        assert_int_equal(tlsp_attempts_new(capture_fn, &c, &as), TLSP_OK);
+        for (pass = 0; pass < 2; pass++) {
+            unsigned long long lineno = 0;
+
+            assert_non_null(fp = fopen(path, "r"));
+            while ((n = getline(&line, &cap, fp)) >= 0) {
+                if (n > 0 && line[n - 1] == '\n')
+                    line[n - 1] = 0;
+                feed_one(as, "two-recipients.log", ++lineno, line);
+            }
+            fclose(fp);
+        }
+        assert_int_equal(tlsp_attempts_finish(as), TLSP_OK);
+        tlsp_attempts_free(as);
+        free(line);
+        free(path);
+        assert_int_equal(c.n, 6);
+        for (i = 0; i < c.n; i++) {
+            if (strcmp(c.r[i].queue_id, "7F8091A2B3") == 0 ||
+                strcmp(c.r[i].queue_id, "5D6E7F8091") == 0)
+                assert_int_equal(c.r[i].n_rcpts_total, 2);
+            else
+                assert_int_equal(c.r[i].n_rcpts_total, 1);
+        }
+        capture_free(&c);
+    }
+}
+
 static void
 test_tlsproxy(void **state)
 {
@@ -1137,7 +1273,7 @@ test_bounded_processes(void **state)
     l.ident_len = 12;
     l.program = "smtp";
     l.program_len = 4;
-    l.when = 1000;
+    l.when = 1796522839; /* Dec 06 02:07:19 2026, a second before the lines below */
     l.msg = setup;
     l.msg_len = sizeof(setup) - 1;
     for (pid = 1; pid <= 100000; pid++) {
@@ -1331,6 +1467,8 @@ main(void)
         cmocka_unit_test(test_bounded_processes),
         cmocka_unit_test(test_bounded_items),
         cmocka_unit_test(test_truncated_lines),
+        cmocka_unit_test(test_stale_evidence),
+        cmocka_unit_test(test_same_file_twice),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

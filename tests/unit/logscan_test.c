@@ -422,6 +422,78 @@ test_year_from_mtime(void **state)
     free(dir);
 }
 
+/* the first line's year: the one that puts it no later than the reference
+ * time plus one day */
+static void
+test_year_not_in_future(void **state)
+{
+    char *dir = tu_mkdtemp("logscan"), *f;
+    const char *paths[1];
+    struct recs rs;
+    int saved = dup(STDIN_FILENO), fd;
+    time_t now, ahead;
+    struct tm tm;
+    char line[128];
+
+    (void)state;
+    /* modification time 2026-12-06 05:00 UTC, first line "Dec 31": 2025 */
+    f = tu_write(dir, "dec31",
+                 "Dec 31 23:59:59 mail postfix/smtp[1]: a\n"
+                 "Jan  1 00:00:01 mail postfix/smtp[1]: b\n");
+    set_mtime(f, 1796533200);
+    paths[0] = f;
+    collect(paths, 1, NULL, &rs);
+    assert_int_equal(rs.n, 2);
+    assert_int_equal(rs.v[0].when, 1767225599); /* 2025-12-31T23:59:59Z */
+    assert_int_equal(rs.v[1].when, 1767225601); /* 2026-01-01T00:00:01Z */
+    recs_free(&rs);
+    free(f);
+
+    /* within a day after the modification time: the same year */
+    f = tu_write(dir, "tomorrow", "Dec  7 04:59:00 mail postfix/smtp[1]: a\n");
+    set_mtime(f, 1796533200);
+    paths[0] = f;
+    collect(paths, 1, NULL, &rs);
+    assert_int_equal(rs.n, 1);
+    assert_int_equal(rs.v[0].when, 1796619540); /* 2026-12-07T04:59:00Z */
+    recs_free(&rs);
+    free(f);
+
+    /* more than a day later in the same month: the year before */
+    f = tu_write(dir, "later", "Dec  7 05:00:01 mail postfix/smtp[1]: a\n");
+    set_mtime(f, 1796533200);
+    paths[0] = f;
+    collect(paths, 1, NULL, &rs);
+    assert_int_equal(rs.n, 1);
+    assert_int_equal(rs.v[0].when, 1765083601); /* 2025-12-07T05:00:01Z */
+    recs_free(&rs);
+    free(f);
+
+    /* standard input: the current time; a line three days ahead of it is
+     * of the year before that day's year */
+    now = time(NULL);
+    ahead = now + 3 * 86400;
+    assert_non_null(localtime_r(&ahead, &tm));
+    assert_true(strftime(line, sizeof(line), "%b %d %H:%M:%S mail postfix/smtp[1]: a\n", &tm) > 0);
+    f = tu_write(dir, "stdin", line);
+    fd = open(f, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    collect(NULL, 0, NULL, &rs);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    assert_int_equal(rs.n, 1);
+    tm.tm_year--;
+    tm.tm_isdst = -1;
+    assert_int_equal(rs.v[0].when, (long long)timegm(&tm));
+    recs_free(&rs);
+    free(f);
+
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 static void
@@ -607,6 +679,152 @@ test_stdin(void **state)
     close(saved);
     free(gz);
     free(later);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* journalctl -o short-precise, and a byte-order mark opening a file */
+static void
+test_precise_and_bom(void **state)
+{
+    static const char bom_text[] = "\xef\xbb\xbf"
+                                   "Dec 06 02:07:24.123456 mail postfix/smtp[12]: first\n"
+                                   "Dec 06 02:07:25 mail postfix/smtp[12]: second\n";
+    char *dir = tu_mkdtemp("logscan"), *bom, *later;
+    const char *paths[2];
+    struct tlsp_logscan_opts o = {0};
+    struct tlsp_logline l;
+    struct recs rs;
+    static const char precise[] = "Dec 06 02:07:24.123456 host postfix/smtp[12]: msg";
+
+    (void)state;
+    assert_true(tlsp_logscan_parse_line(precise, strlen(precise), 2026, &l));
+    assert_int_equal(l.when, 1796522844); /* the whole second */
+    assert_int_equal(l.host_len, 4);
+    assert_memory_equal(l.host, "host", 4);
+    assert_int_equal(l.pid, 12);
+    assert_int_equal(l.msg_len, 3);
+    assert_memory_equal(l.msg, "msg", 3);
+    assert_true(tlsp_logscan_parse_line("Dec 06 02:07:24.1 h smtp[1]: m", 30, 2026, &l));
+    assert_int_equal(l.when, 1796522844);
+    /* a dot without digits, a letter in the fraction, no space after it */
+    assert_false(tlsp_logscan_parse_line("Dec 06 02:07:24. h smtp[1]: m", 29, 2026, &l));
+    assert_false(tlsp_logscan_parse_line("Dec 06 02:07:24.1x h smtp[1]: m", 31, 2026, &l));
+    assert_false(tlsp_logscan_parse_line("Dec 06 02:07:24.123", 19, 2026, &l));
+
+    o.year = 2026;
+    if (asprintf(&bom, "%s/bom.log", dir) < 0)
+        fail();
+    write_bytes(bom, bom_text, sizeof(bom_text) - 1);
+    later = tu_write(dir, "later", "Dec 06 03:00:00 mail postfix/smtp[13]: later\n");
+    paths[0] = later;
+    paths[1] = bom;
+    collect(paths, 2, &o, &rs);
+    assert_int_equal(rs.next_st, TLSP_OK);
+    assert_int_equal(rs.n, 3);
+    assert_int_equal(rs.st.unknown, 0);
+    assert_string_equal(rs.v[0].file, bom); /* ordered by its first line */
+    assert_int_equal(rs.v[0].lineno, 1);
+    assert_string_equal(rs.v[0].host, "mail");
+    assert_string_equal(rs.v[0].msg, "first");
+    assert_int_equal(rs.v[0].when, 1796522844);
+    assert_string_equal(rs.v[1].msg, "second");
+    assert_int_equal(rs.v[1].when, 1796522845);
+    assert_string_equal(rs.v[2].msg, "later");
+    recs_free(&rs);
+
+    free(bom);
+    free(later);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* xz, bzip2, zstd and lz4 data: an error naming the file, the format and
+ * the command that decompresses it, never garbage read as text */
+static void
+test_other_compression(void **state)
+{
+    static const struct {
+        const char *name, *fmt, *cmd;
+        unsigned char magic[8];
+        size_t len;
+    } cases[] = {
+        {"m.xz", "xz", "xz -dc", {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04}, 8},
+        {"m.bz2", "bzip2", "bzip2 -dc", {'B', 'Z', 'h', '9', '1', 'A', 'Y', '&'}, 8},
+        {"m.zst", "zstd", "zstd -dc", {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x10, 0x01, 0x00}, 8},
+        {"m.lz4", "lz4", "lz4 -dc", {0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0x00}, 8},
+    };
+    char *dir = tu_mkdtemp("logscan"), *path, *msg, *want, *plain;
+    const char *paths[2];
+    struct recs rs;
+    size_t i;
+    int saved = dup(STDIN_FILENO), fd;
+
+    (void)state;
+    plain = tu_write(dir, "plain", "Dec 06 02:07:24 mail postfix/smtp[1]: a\n");
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (asprintf(&path, "%s/%s", dir, cases[i].name) < 0 ||
+            asprintf(&want,
+                     "%s: %s-compressed: tlspolicy reads gzip only; use %s %s | "
+                     "tlspolicy explain -",
+                     path, cases[i].fmt, cases[i].cmd, path) < 0)
+            fail();
+        write_bytes(path, cases[i].magic, cases[i].len);
+        /* alone: when reading starts */
+        paths[0] = path;
+        collect(paths, 1, NULL, &rs);
+        assert_int_equal(rs.open_st, TLSP_OK);
+        assert_int_equal(rs.next_st, TLSP_UNSUPPORTED);
+        assert_int_equal(rs.n, 0);
+        msg = first_msg(&rs.diag);
+        assert_non_null(strstr(msg, want));
+        free(msg);
+        recs_free(&rs);
+        /* with another file: when the files are ordered */
+        paths[0] = plain;
+        paths[1] = path;
+        collect(paths, 2, NULL, &rs);
+        assert_int_equal(rs.open_st, TLSP_UNSUPPORTED);
+        msg = first_msg(&rs.diag);
+        assert_non_null(strstr(msg, want));
+        free(msg);
+        recs_free(&rs);
+        free(want);
+        free(path);
+    }
+
+    /* standard input */
+    if (asprintf(&path, "%s/m.xz", dir) < 0)
+        fail();
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    collect(NULL, 0, NULL, &rs);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    assert_int_equal(rs.next_st, TLSP_UNSUPPORTED);
+    msg = first_msg(&rs.diag);
+    assert_non_null(
+        strstr(msg, "standard input: xz-compressed: tlspolicy reads gzip only; decompress it "
+                    "first with xz -dc"));
+    free(msg);
+    recs_free(&rs);
+    free(path);
+
+    /* "BZh0" and a text line starting "BZh1" are not bzip2 data */
+    if (asprintf(&path, "%s/bzh0", dir) < 0)
+        fail();
+    write_bytes(path, "BZh0 not compressed\n", 20);
+    paths[0] = path;
+    collect(paths, 1, NULL, &rs);
+    assert_int_equal(rs.next_st, TLSP_OK);
+    assert_int_equal(rs.st.lines, 1);
+    assert_int_equal(rs.st.unknown, 1);
+    recs_free(&rs);
+    free(path);
+
+    free(plain);
     tu_rmtree(dir);
     free(dir);
 }
@@ -1323,15 +1541,16 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_refuses),  cmocka_unit_test(test_parse_formats),
-        cmocka_unit_test(test_year_rollover),  cmocka_unit_test(test_year_from_mtime),
-        cmocka_unit_test(test_file_order),     cmocka_unit_test(test_formats_in_files),
-        cmocka_unit_test(test_truncated_line), cmocka_unit_test(test_enormous_line),
-        cmocka_unit_test(test_binary_garbage), cmocka_unit_test(test_corrupt_gzip),
-        cmocka_unit_test(test_open_errors),    cmocka_unit_test(test_program_filter),
-        cmocka_unit_test(test_progress),       cmocka_unit_test(test_recorded_logs),
-        cmocka_unit_test(test_stdin),          cmocka_unit_test(test_handmade_formats),
-        cmocka_unit_test(test_read_ahead),
+        cmocka_unit_test(test_parse_refuses),   cmocka_unit_test(test_parse_formats),
+        cmocka_unit_test(test_year_rollover),   cmocka_unit_test(test_year_from_mtime),
+        cmocka_unit_test(test_file_order),      cmocka_unit_test(test_formats_in_files),
+        cmocka_unit_test(test_truncated_line),  cmocka_unit_test(test_enormous_line),
+        cmocka_unit_test(test_binary_garbage),  cmocka_unit_test(test_corrupt_gzip),
+        cmocka_unit_test(test_open_errors),     cmocka_unit_test(test_program_filter),
+        cmocka_unit_test(test_progress),        cmocka_unit_test(test_recorded_logs),
+        cmocka_unit_test(test_stdin),           cmocka_unit_test(test_handmade_formats),
+        cmocka_unit_test(test_read_ahead),      cmocka_unit_test(test_year_not_in_future),
+        cmocka_unit_test(test_precise_and_bom), cmocka_unit_test(test_other_compression),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
