@@ -1466,6 +1466,27 @@ entry_level(const char *entry)
     return l;
 }
 
+/*
+ * level_explains - whether Postfix at this level can have logged the
+ * attempt's reason (spec 1.5, 1.7): "Server certificate not verified"
+ * (or <= 3.5's "not trusted") needs a level that checks the certificate,
+ * "TLS is required, but ..." a level of encrypt or above.
+ */
+static bool
+level_explains(const struct dctx *c, const char *level)
+{
+    const char *r = nz(c->reason, "");
+    enum tlsp_level l = tlsp_level_lookup(level);
+
+    if (strcmp(r, "Server certificate not verified") == 0 ||
+        strcmp(r, "Server certificate not trusted") == 0)
+        return l == TLSP_LEVEL_FINGERPRINT || l == TLSP_LEVEL_VERIFY || l == TLSP_LEVEL_SECURE ||
+               l == TLSP_LEVEL_DANE || l == TLSP_LEVEL_DANE_ONLY;
+    if (starts_with(r, "TLS is required, but "))
+        return l != TLSP_LEVEL_NONE && l != TLSP_LEVEL_MAY;
+    return true;
+}
+
 static void
 find_policy(struct dctx *c)
 {
@@ -1494,6 +1515,18 @@ find_policy(struct dctx *c)
         finding_src(c, true, d->level_from_config,
                     "No policy table entry applies to %s; the configuration sets level %s.",
                     nz(c->nexthop, "this destination"), d->level);
+    }
+    if (d->level && d->level_proven && d->level_from_config && !level_explains(c, d->level))
+        finding_src(c, true, true,
+                    "At level %s Postfix does not %s, so it cannot have logged \"%s\": the log "
+                    "was written with another configuration, or the policy has changed since.",
+                    d->level,
+                    starts_with(nz(c->reason, ""), "TLS is required, but ")
+                        ? "require TLS"
+                        : "check the server's certificate",
+                    nz(c->reason, ""));
+    if (d->level && d->level_proven) {
+        /* said above */
     } else if (d->level && name_cause(d->cause)) {
         finding(c, false,
                 "The level is probably %s: Postfix defers with \"Server certificate not "

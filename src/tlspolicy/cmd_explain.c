@@ -658,10 +658,10 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
                 plural(as->unfinished, "session", "sessions"));
     if (t->attempts == 0 && ls->unknown > 0)
         fprintf(fp,
-                "; %llu %s in no known log format %s skipped (traditional syslog, ISO times "
-                "as rsyslog and journalctl -o short-iso write them, RFC 5424 and maillog_file "
-                "are read; gzip files are decompressed, xz, bzip2 and zstd files must be "
-                "decompressed first)",
+                "; %llu %s in no known log format %s skipped (traditional syslog, also as "
+                "journalctl -o short-precise writes it, ISO times as rsyslog and journalctl -o "
+                "short-iso write them, RFC 5424 and maillog_file are read, gzip-compressed or "
+                "not)",
                 ls->unknown, plural(ls->unknown, "line", "lines"),
                 ls->unknown == 1 ? "was" : "were");
     if (t->attempts == 0 && ls->truncated > 0)
@@ -1020,7 +1020,8 @@ cmd_explain(int argc, char **argv)
     if ((st = tlsp_logscan_open((const char *const *)files, n_files, &lo, &scan, &diag)) !=
         TLSP_OK) {
         rc = cli_print_fatal(SUB, o.json, "", &o, &diag,
-                             st == TLSP_IO ? "the log cannot be read" : cli_stop_context(st));
+                             st == TLSP_IO || st == TLSP_UNSUPPORTED ? "the log cannot be read"
+                                                                     : cli_stop_context(st));
         goto out;
     }
     for (;;) {
@@ -1038,8 +1039,9 @@ cmd_explain(int argc, char **argv)
     progress_clear(&r);
     if (st != TLSP_OK) {
         rc = cli_print_fatal(SUB, o.json, "", &o, &diag,
-                             st == TLSP_IO ? "the log cannot be read to its end"
-                                           : cli_stop_context(st));
+                             st == TLSP_IO || st == TLSP_UNSUPPORTED
+                                 ? "the log cannot be read to its end"
+                                 : cli_stop_context(st));
         goto out;
     }
 

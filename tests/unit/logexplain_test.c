@@ -387,12 +387,42 @@ test_founding(void **state)
     tlsp_cf_free(cf);
 }
 
+/* A configuration whose level cannot have produced the logged deferral is
+ * said to be another than the log's (here: level may for mismatch.test). */
+static void
+test_config_contradicts_log(void **state)
+{
+    struct tlsp_cf *cf = founding_cf();
+    struct seen s;
+    size_t i;
+    bool said = false;
+
+    (void)state;
+    run_file(LOGS "name-mismatch-secure-ll1.log", cf, &s);
+    assert_true(s.have_problem);
+    assert_string_equal(s.first_problem.level, "may");
+    assert_true(s.first_problem.level_from_config);
+    for (i = 0; i < s.first_problem.n_findings; i++)
+        if (strstr(s.first_problem.findings[i].text, "cannot have logged") &&
+            s.first_problem.findings[i].proven && s.first_problem.findings[i].config)
+            said = true;
+    assert_true(said);
+    release(&s);
+    /* The founding log and its own configuration agree: nothing of the kind. */
+    run_file(FOUNDING "maillog-postfix37-lab.log", cf, &s);
+    for (i = 0; i < s.first_problem.n_findings; i++)
+        assert_null(strstr(s.first_problem.findings[i].text, "cannot have logged"));
+    release(&s);
+    tlsp_cf_free(cf);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_handmade),
+        cmocka_unit_test(test_config_contradicts_log),
         cmocka_unit_test(test_founding),
     };
 
