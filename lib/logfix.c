@@ -584,7 +584,7 @@ route_compare(const struct tlsp_attempt *a, const char *rcpt, struct tlsp_logfix
     }
     r->other_config = other;
     /* The recipient's domain through the transport the log names: nothing new to say. */
-    plain = !other && a->nexthop && strcmp(r->nexthop, a->nexthop) == 0 &&
+    plain = !other && !a->nexthop_routed && a->nexthop && strcmp(r->nexthop, a->nexthop) == 0 &&
             strcmp(r->transport, a->service ? a->service : nz_program(a)) == 0;
     if (plain)
         r->finding = NULL; /* the recipient's domain, as the log's next hop says */
@@ -642,6 +642,26 @@ route_recipient(const struct tlsp_attempt *a, struct tlsp_cf *cf, struct tlsp_lo
     if (st != TLSP_OK || h == NULL)
         tlsp_logfix_route_fini(r);
     return st == TLSP_NOMEM ? st : TLSP_OK;
+}
+
+enum tlsp_status
+tlsp_logdiag_nexthop(const struct tlsp_attempt *a, struct tlsp_cf *cf, char **out)
+{
+    struct tlsp_logfix_route r;
+    enum tlsp_status st = TLSP_OK;
+
+    *out = NULL;
+    if (a == NULL || cf == NULL || a->nexthop_proven || a->n_rcpts == 0 || a->rcpts == NULL ||
+        a->rcpts[0] == NULL || a->rcpts[0][0] == 0)
+        return TLSP_OK;
+    memset(&r, 0, sizeof(r));
+    st = route_recipient(a, cf, &r, NULL);
+    if (st == TLSP_OK && r.nexthop && !(a->nexthop && tlsp_strcaseeq(r.nexthop, a->nexthop))) {
+        *out = r.nexthop;
+        r.nexthop = NULL;
+    }
+    tlsp_logfix_route_fini(&r);
+    return st;
 }
 
 enum tlsp_status
@@ -1214,6 +1234,8 @@ issuer_name(const struct tlsp_attempt *a)
     return tlsp_strdup(a->issuer_cn ? a->issuer_cn : "(unknown)");
 }
 
+static const char *server_name(const struct fctx *c);
+
 /* subject_name - the server certificate's CN as the log shows it. */
 static char *
 subject_name(const struct fctx *c)
@@ -1222,13 +1244,23 @@ subject_name(const struct fctx *c)
     size_t i;
 
     if (a->subject_cn)
-        return tlsp_strdup(a->subject_cn);
+        return tlsp_aprintf("\"%s\"", a->subject_cn);
     if (a->common_name)
-        return tlsp_strdup(a->common_name);
+        return tlsp_aprintf("\"%s\"", a->common_name);
     for (i = 0; i < a->n_depths; i++)
-        if (a->depths[i].depth == 0)
-            return short_name(a->depths[i].subject);
-    return tlsp_strdup(c->d->n_cert_names ? c->d->cert_names[0] : "(unknown)");
+        if (a->depths[i].depth == 0) {
+            char *n = short_name(a->depths[i].subject), *q;
+
+            if (n == NULL)
+                return NULL;
+            q = tlsp_aprintf("\"%s\"", n);
+            free(n);
+            return q;
+        }
+    if (c->d->n_cert_names)
+        return tlsp_aprintf("\"%s\"", c->d->cert_names[0]);
+    /* The log names no subject (loglevel 1): the server it came from. */
+    return tlsp_aprintf("of %s", server_name(c));
 }
 
 /* fix_cafile - trust Debian's CA bundle: the configuration trusts no CA.
@@ -1289,7 +1321,7 @@ fixes_trust(struct fctx *c)
         if ((name = subject_name(c)) == NULL)
             break;
         advice(c,
-               tlsp_aprintf("The certificate \"%s\" is self-signed: ask the server's operator "
+               tlsp_aprintf("The certificate %s is self-signed: ask the server's operator "
                             "for one issued by a CA you trust, or pin it.",
                             name),
                tlsp_strdup("Nothing on your side; no CA vouches for a self-signed certificate."));
@@ -1299,7 +1331,7 @@ fixes_trust(struct fctx *c)
         if ((name = subject_name(c)) == NULL)
             break;
         advice(c,
-               tlsp_aprintf("The server's operator must replace the certificate \"%s\": no CA "
+               tlsp_aprintf("The server's operator must replace the certificate %s: no CA "
                             "setting makes it valid now.",
                             name),
                tlsp_strdup("Nothing on your side; pinning the key (fingerprint) ignores "

@@ -691,6 +691,8 @@ tlsp_logsummary_add(struct tlsp_logsummary *s, const struct tlsp_attempt *a,
     nh->attempts++;
     if (a->nexthop && a->nexthop_proven)
         nh->nexthop_proven = true;
+    if (a->nexthop && a->nexthop_routed)
+        nh->nexthop_routed = true;
     widen_times(&nh->first, &nh->last, a);
     if (d->cause == TLSP_CAUSE_NONE) {
         nh->attempts_ok++;

@@ -153,6 +153,8 @@ struct tlsp_attempt {
                                   "Digest algorithm ... not found" / "disabling TLS support",
                                   as logged by this process when it started */
     bool starttls_offered_note; /* "Host offered STARTTLS: [HOST]" */
+    bool nexthop_routed;       /* nexthop is where a configuration routes the first recipient
+                                  (tlsp_logdiag_nexthop()); never set by the assembler */
 };
 
 struct tlsp_attempts;

@@ -161,6 +161,22 @@ enum tlsp_status tlsp_logdiag_run(const struct tlsp_attempt *a, const struct tls
 
 void tlsp_logdiag_fini(struct tlsp_logdiag *d);
 
+/*
+ * tlsp_logdiag_nexthop - the next hop tlsp_logdiag_run() looks the policy up
+ *       for, when a configuration decides it: the log does not prove the
+ *       attempt's next hop (no session-cache key, no "TLS policy lookup for
+ *       DEST/HOST" warning) and cf routes its first recipient over SMTP or
+ *       LMTP (relayhost, transport_maps ...: route.h, sender unknown).
+ *
+ * In:   a   the attempt; cf  the configuration (NULL: *out stays NULL).
+ * Out:  out the routed next hop as the delivery request carries it (e.g.
+ *           "[smtp.isp.net]:587"), heap, caller frees; NULL when the log's
+ *           next hop stands (also when the route gives the same one).
+ * Returns TLSP_OK or TLSP_NOMEM (routing problems leave *out NULL).
+ */
+enum tlsp_status tlsp_logdiag_nexthop(const struct tlsp_attempt *a, struct tlsp_cf *cf,
+                                      char **out) TLSP_MUST_CHECK;
+
 /* tlsp_cause_name - the stable name given above each value, e.g. "name-mismatch". */
 const char *tlsp_cause_name(enum tlsp_cause c);
 

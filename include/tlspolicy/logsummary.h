@@ -95,6 +95,8 @@ struct tlsp_logsummary_nexthop {
     enum tlsp_logsummary_key key;
     char *name;                         /* see enum tlsp_logsummary_key */
     bool nexthop_proven;                /* some attempt's session-cache key named it */
+    bool nexthop_routed;                /* some attempt's next hop came from the
+                                           configuration's routing (a->nexthop_routed) */
     unsigned long long attempts;        /* every attempt */
     unsigned long long attempts_ok;     /* attempts of cause TLSP_CAUSE_NONE */
     unsigned long long attempts_failed; /* the others */

@@ -61,6 +61,14 @@ usage(FILE *fp)
                 "      the file's modification time)\n");
 }
 
+#define ROUTE_SLOTS 4096 /* -c: recipients whose routed next hop is remembered */
+
+/* One recipient's routed next hop (-c), direct-mapped by hash. */
+struct routed {
+    char *rcpt;    /* NULL: empty slot */
+    char *nexthop; /* tlsp_logdiag_nexthop()'s answer, NULL: the log's stands */
+};
+
 /* One remembered configuration diagnosis (jsonl with -c). */
 struct memo {
     char *key; /* "NEXTHOP\nMXHOST\nCAUSE", or NULL: empty slot */
@@ -77,6 +85,7 @@ struct run {
     struct tlsp_logsummary *sum;
     struct tlsp_diag *diag; /* configuration messages, for the notes */
     struct memo *memo;      /* MEMO_SLOTS, jsonl with -c */
+    struct routed *routes;  /* ROUTE_SLOTS, with -c */
     enum tlsp_status st;    /* first failure inside the callback */
     bool progress_shown;
 };
@@ -316,6 +325,7 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
     json_object_set_new(obj, "reason", cli_str_json(a->reason));
     json_object_set_new(obj, "nexthop", cli_str_json(a->nexthop));
     json_object_set_new(obj, "nexthop_proven", json_boolean(a->nexthop_proven));
+    json_object_set_new(obj, "nexthop_routed", json_boolean(a->nexthop_routed));
     json_object_set_new(obj, "server", cli_str_json(a->server));
     json_object_set_new(obj, "mx_host", cli_str_json(a->mx_host));
     json_object_set_new(obj, "service", cli_str_json(a->service));
@@ -338,14 +348,62 @@ print_attempt_jsonl(struct run *r, const struct tlsp_attempt *a, const struct tl
 
 /* ---- each attempt ------------------------------------------------------------------ */
 
+/*
+ * routed_nexthop - with -c, the next hop the configuration routes a's first
+ * recipient to when the log does not prove a's (tlsp_logdiag_nexthop()),
+ * remembered per recipient; NULL when the log's next hop stands. The
+ * string belongs to the cache (valid until the next call).
+ */
+static const char *
+routed_nexthop(struct run *r, const struct tlsp_attempt *a)
+{
+    struct routed *slot;
+    char *nexthop = NULL;
+    enum tlsp_status st;
+
+    if (r->routes == NULL || a->nexthop_proven || a->n_rcpts == 0 || a->rcpts == NULL ||
+        a->rcpts[0] == NULL)
+        return NULL;
+    slot = &r->routes[memo_hash(a->rcpts[0]) % ROUTE_SLOTS];
+    if (slot->rcpt && strcmp(slot->rcpt, a->rcpts[0]) == 0)
+        return slot->nexthop;
+    if ((st = tlsp_logdiag_nexthop(a, r->cf, &nexthop)) != TLSP_OK) {
+        r->st = st;
+        return NULL;
+    }
+    free(slot->rcpt);
+    free(slot->nexthop);
+    slot->nexthop = nexthop;
+    if ((slot->rcpt = strdup(a->rcpts[0])) == NULL) {
+        free(slot->nexthop);
+        slot->nexthop = NULL;
+        r->st = TLSP_NOMEM;
+        return NULL;
+    }
+    return slot->nexthop;
+}
+
 static void
-on_attempt(void *arg, const struct tlsp_attempt *a)
+on_attempt(void *arg, const struct tlsp_attempt *a0)
 {
     struct run *r = arg;
     struct tlsp_logdiag d;
     struct tlsp_diag scratch;
     enum tlsp_status st;
+    struct tlsp_attempt routed;
+    const struct tlsp_attempt *a = a0;
+    const char *nexthop;
 
+    if (r->st != TLSP_OK)
+        return;
+    /* With -c, an attempt whose next hop the log does not prove is summed up
+     * under the next hop the configuration routes it to (a relayhost ...). */
+    if ((nexthop = routed_nexthop(r, a0)) != NULL) {
+        routed = *a0;
+        routed.nexthop = (char *)nexthop;
+        routed.nexthop_routed = true;
+        a = &routed;
+    }
     if (r->st != TLSP_OK)
         return;
     tlsp_diag_init(&scratch);
@@ -619,7 +677,10 @@ print_text(FILE *fp, struct run *r, const char *title, struct tlsp_logsummary_ne
                 plural(nh->attempts, "attempt", "attempts"), nh->attempts_failed,
                 when_text(nh->first, ' ', t1, sizeof(t1)),
                 when_text(nh->last, ' ', t2, sizeof(t2)));
-        if (nh->key == TLSP_LOGSUMMARY_NEXTHOP && !nh->nexthop_proven)
+        if (nh->key == TLSP_LOGSUMMARY_NEXTHOP && !nh->nexthop_proven && nh->nexthop_routed)
+            fprintf(fp, "  (next hop where the configuration routes the recipients: the log "
+                        "does not name it)\n");
+        else if (nh->key == TLSP_LOGSUMMARY_NEXTHOP && !nh->nexthop_proven)
             fprintf(fp, "  (next hop taken from the recipient's domain: no session-cache key "
                         "names it)\n");
         for (k = 0; k < nh->n_groups; k++) {
@@ -703,6 +764,7 @@ nexthop_json(struct run *r, const struct tlsp_logsummary_nexthop *nh)
     json_object_set_new(o, "server_host",
                         nh->key == TLSP_LOGSUMMARY_RELAY ? json_string(nh->name) : json_null());
     json_object_set_new(o, "nexthop_proven", json_boolean(nh->nexthop_proven));
+    json_object_set_new(o, "nexthop_routed", json_boolean(nh->nexthop_routed));
     json_object_set_new(o, "next_hops", json_integer((json_int_t)nh->nexthops));
     json_object_set_new(o, "messages", json_integer((json_int_t)nh->messages));
     json_object_set_new(o, "messages_approximate", json_boolean(nh->messages_approximate));
@@ -985,6 +1047,10 @@ cmd_explain(int argc, char **argv)
             rc = cli_print_fatal(SUB, o.json, "", &o, &diag, cli_stop_context(st));
             goto out;
         }
+        if ((r.routes = calloc(ROUTE_SLOTS, sizeof(*r.routes))) == NULL) {
+            rc = cli_print_fatal(SUB, o.json, "", &o, &diag, cli_stop_context(TLSP_NOMEM));
+            goto out;
+        }
         if (r.fmt == FMT_JSONL && (r.memo = calloc(MEMO_SLOTS, sizeof(*r.memo))) == NULL) {
             rc = cli_print_fatal(SUB, o.json, "", &o, &diag, cli_stop_context(TLSP_NOMEM));
             goto out;
@@ -1083,6 +1149,13 @@ out:
     tlsp_logscan_free(scan);
     tlsp_attempts_free(as);
     tlsp_logsummary_free(r.sum);
+    if (r.routes) {
+        for (i = 0; i < ROUTE_SLOTS; i++) {
+            free(r.routes[i].rcpt);
+            free(r.routes[i].nexthop);
+        }
+        free(r.routes);
+    }
     if (r.memo) {
         for (i = 0; i < MEMO_SLOTS; i++) {
             if (r.memo[i].key) {

@@ -416,6 +416,61 @@ test_config_contradicts_log(void **state)
     tlsp_cf_free(cf);
 }
 
+/* tlsp_logdiag_nexthop: with a relayhost, the next hop the configuration
+ * routes the recipient to, when the log does not prove one. */
+struct routed_seen {
+    struct tlsp_cf *cf;
+    char *with_cf, *without_cf;
+    size_t n;
+};
+
+static void
+on_attempt_routed(void *arg, const struct tlsp_attempt *a)
+{
+    struct routed_seen *rs = arg;
+
+    rs->n++;
+    assert_false(a->nexthop_routed);
+    assert_int_equal(tlsp_logdiag_nexthop(a, rs->cf, &rs->with_cf), TLSP_OK);
+    assert_int_equal(tlsp_logdiag_nexthop(a, NULL, &rs->without_cf), TLSP_OK);
+}
+
+static void
+test_routed_nexthop(void **state)
+{
+    const char *paths[] = { TLSP_SOURCE_DIR "/tests/fixtures/explain-relayhost/relay.log" };
+    struct routed_seen rs;
+    struct tlsp_logscan *r = NULL;
+    struct tlsp_attempts *as = NULL;
+    struct tlsp_logscan_opts o;
+    struct tlsp_logline line;
+    struct tlsp_diag d;
+    bool got;
+
+    (void)state;
+    memset(&rs, 0, sizeof(rs));
+    memset(&o, 0, sizeof(o));
+    o.year = 2026;
+    tlsp_diag_init(&d);
+    assert_int_equal(tlsp_cf_load(TLSP_SOURCE_DIR "/tests/fixtures/explain-relayhost", NULL, &rs.cf,
+                                  &d),
+                     TLSP_OK);
+    assert_int_equal(tlsp_logscan_open(paths, 1, &o, &r, &d), TLSP_OK);
+    assert_int_equal(tlsp_attempts_new(on_attempt_routed, &rs, &as), TLSP_OK);
+    while (tlsp_logscan_next(r, &line, &got, &d) == TLSP_OK && got)
+        assert_int_equal(tlsp_attempts_feed(as, &line), TLSP_OK);
+    assert_int_equal(tlsp_attempts_finish(as), TLSP_OK);
+    assert_int_equal(rs.n, 1);
+    assert_non_null(rs.with_cf);
+    assert_string_equal(rs.with_cf, "[smtp.isp.net]:587");
+    assert_null(rs.without_cf);
+    free(rs.with_cf);
+    tlsp_attempts_free(as);
+    tlsp_logscan_free(r);
+    tlsp_cf_free(rs.cf);
+    tlsp_diag_fini(&d);
+}
+
 int
 main(void)
 {
@@ -423,6 +478,7 @@ main(void)
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_handmade),
         cmocka_unit_test(test_config_contradicts_log),
+        cmocka_unit_test(test_routed_nexthop),
         cmocka_unit_test(test_founding),
     };
 
