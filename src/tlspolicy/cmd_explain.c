@@ -1033,6 +1033,11 @@ cmd_explain(int argc, char **argv)
             goto out;
         }
     }
+    if (n_files == 0 && isatty(STDIN_FILENO)) {
+        rc = cli_usage_error(SUB, "no log FILE given, and standard input is a terminal (give "
+                                  "\"-\" to type or paste log lines)");
+        goto out;
+    }
 
     /* The configuration, when one is named (-c) or changed (-o). */
     if (o.config_dir || o.n_overrides > 0) {
