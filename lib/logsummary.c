@@ -221,6 +221,7 @@ nexthop_free(struct tlsp_logsummary_nexthop *nh)
     for (i = 0; i < nh->n_groups; i++) {
         sample_fini(&nh->groups[i].sample);
         ids_free(nh->groups[i].ids_);
+        free(nh->groups[i].detail);
     }
     free(nh->groups);
     ids_free(nh->ids_);
@@ -607,15 +608,51 @@ take_sample(struct tlsp_logsummary *s, struct tlsp_logsummary_group *g,
     return TLSP_OK;
 }
 
-static enum tlsp_status
-find_group(struct tlsp_logsummary *s, struct tlsp_logsummary_nexthop *nh, enum tlsp_cause cause,
-           struct tlsp_logsummary_group **out)
+/*
+ * group_detail - for a policy or attribute error, the part of Postfix's
+ * warning that tells one error from another of the same cause: after the
+ * "smtp_tls_policy_maps, next-hop destination "DEST": " or "HOST[ADDR]:PORT: "
+ * prefix (spec 1.7). NULL for other causes, or when no such warning is kept.
+ */
+static const char *
+group_detail(enum tlsp_cause cause, const struct tlsp_attempt *a, size_t *len)
 {
-    struct tlsp_logsummary_group *ng, *g;
     size_t i;
 
+    if (cause != TLSP_CAUSE_POLICY_INVALID && cause != TLSP_CAUSE_BAD_CIPHERS &&
+        cause != TLSP_CAUSE_BAD_PROTOCOLS)
+        return NULL;
+    for (i = 0; i < a->n_warnings; i++) {
+        const char *w = a->warnings[i], *p;
+
+        if (w == NULL || strstr(w, "nvalid") == NULL || strncmp(w, "TLS policy lookup for ", 22) == 0)
+            continue;
+        p = strstr(w, "\": ");
+        if (p && strstr(w, "_tls_policy_maps, next-hop destination \"") != NULL)
+            p += 3;
+        else if ((p = strstr(w, "]:")) != NULL && (p = strstr(p, ": ")) != NULL)
+            p += 2;
+        else
+            p = w;
+        *len = strlen(p);
+        return p;
+    }
+    return NULL;
+}
+
+static enum tlsp_status
+find_group(struct tlsp_logsummary *s, struct tlsp_logsummary_nexthop *nh, enum tlsp_cause cause,
+           const struct tlsp_attempt *a, struct tlsp_logsummary_group **out)
+{
+    struct tlsp_logsummary_group *ng, *g;
+    size_t i, dlen = 0;
+    const char *detail = group_detail(cause, a, &dlen);
+
     for (i = 0; i < nh->n_groups; i++) {
-        if (nh->groups[i].cause == cause) {
+        const char *gd = nh->groups[i].detail;
+
+        if (nh->groups[i].cause == cause &&
+            (detail == NULL ? gd == NULL : gd && strlen(gd) == dlen && memcmp(gd, detail, dlen) == 0)) {
             *out = &nh->groups[i];
             return TLSP_OK;
         }
@@ -631,6 +668,11 @@ find_group(struct tlsp_logsummary *s, struct tlsp_logsummary_nexthop *nh, enum t
     g->sample.when = -1;
     if ((g->ids_ = ids_new(s->opts.exact_limit)) == NULL)
         return TLSP_NOMEM;
+    if (detail && (g->detail = tlsp_strndup(detail, dlen)) == NULL) {
+        ids_free(g->ids_);
+        g->ids_ = NULL;
+        return TLSP_NOMEM;
+    }
     nh->n_groups++;
     *out = g;
     return TLSP_OK;
@@ -707,7 +749,8 @@ tlsp_logsummary_add(struct tlsp_logsummary *s, const struct tlsp_attempt *a,
     if (a->queue_id &&
         ((st = ids_add(nh->ids_, h)) != TLSP_OK || (st = ids_add(s->all_ids, h)) != TLSP_OK))
         return st;
-    if ((g = suspended_group(nh, a)) == NULL && (st = find_group(s, nh, d->cause, &g)) != TLSP_OK)
+    if ((g = suspended_group(nh, a)) == NULL &&
+        (st = find_group(s, nh, d->cause, a, &g)) != TLSP_OK)
         return st;
     if (a->queue_id && (st = ids_add(g->ids_, h)) != TLSP_OK)
         return st;

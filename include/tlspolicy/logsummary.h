@@ -89,6 +89,9 @@ struct tlsp_logsummary_group {
     long long first, last;       /* first and last time seen, -1 unknown */
     struct tlsp_logsummary_sample sample;
     struct tlsp_logsummary_ids *ids_; /* private */
+    char *detail; /* what sets the group apart from others of its cause: for a policy or
+                     attribute error, Postfix's warning (e.g. "invalid security level
+                     \"bogus\""); NULL for other causes */
 };
 
 struct tlsp_logsummary_nexthop {

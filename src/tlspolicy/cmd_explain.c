@@ -620,12 +620,16 @@ print_group_text(FILE *fp, struct run *r, const struct tlsp_logsummary_group *g,
         size_t num = 0;
 
         fprintf(fp, "    Fixes, strongest first%s\n",
-                d->new_entry ? (d->lmtp ? " (no policy entry applies: policy-table lines are new "
-                                          "entries for lmtp_tls_policy_maps)"
-                                        : " (no policy entry applies: policy-table lines are new "
-                                          "entries for smtp_tls_policy_maps)")
-                : d->entry   ? " (a policy-table line replaces the entry)"
-                             : "");
+                !have_cf ? (d->lmtp ? " (policy-table lines for lmtp_tls_policy_maps: they "
+                                      "replace the entry of the same key, if there is one)"
+                                    : " (policy-table lines for smtp_tls_policy_maps: they "
+                                      "replace the entry of the same key, if there is one)")
+                : d->new_entry ? (d->lmtp ? " (no policy entry applies: policy-table lines are new "
+                                            "entries for lmtp_tls_policy_maps)"
+                                          : " (no policy entry applies: policy-table lines are new "
+                                            "entries for smtp_tls_policy_maps)")
+                : d->entry     ? " (a policy-table line replaces the entry)"
+                               : "");
         for (i = 0; i < d->n_fixes; i++) {
             const struct tlsp_fix *f = &d->fixes[i];
             char lead[32];

@@ -564,6 +564,65 @@ test_suspended(void **state)
     tlsp_logsummary_free(s);
 }
 
+/* Two different policy errors for one next hop are two groups; the same
+ * error twice is one. */
+static void
+test_policy_details(void **state)
+{
+    struct tlsp_logsummary *s = new_summary(0, 0, false);
+    struct tlsp_logsummary_nexthop *const *v;
+    char *w_level[] = {(char *)"smtp_tls_policy_maps, next-hop destination \"good.test\": "
+                               "invalid security level \"bogus\"",
+                       (char *)"TLS policy lookup for good.test/mx.good.test: client TLS "
+                               "configuration problem"};
+    char *w_attr[] = {(char *)"smtp_tls_policy_maps, next-hop destination \"good.test\": "
+                              "invalid attribute name: \"foo\""};
+    char *w_grade[] = {(char *)"mx.good.test[127.0.1.1]:25: invalid cipher grade: \"bogus\""};
+    struct tlsp_attempt a;
+    struct tlsp_logdiag d = mk_diag(TLSP_CAUSE_POLICY_INVALID, "invalid policy");
+    size_t n, i;
+    bool level = false, attr = false;
+
+    (void)state;
+    a = mk_attempt("good.test", NULL, "L1", 10, 0);
+    a.warnings = w_level;
+    a.n_warnings = 2;
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+    a.queue_id = (char *)"L2";
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+    a = mk_attempt("good.test", NULL, "A1", 20, 0);
+    a.warnings = w_attr;
+    a.n_warnings = 1;
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+    a = mk_attempt("good.test", "mx.good.test", "C1", 30, 0);
+    a.warnings = w_grade;
+    a.n_warnings = 1;
+    d = mk_diag(TLSP_CAUSE_BAD_CIPHERS, "bad ciphers");
+    assert_int_equal(tlsp_logsummary_add(s, &a, &d), TLSP_OK);
+
+    assert_int_equal(tlsp_logsummary_sorted(s, &v, &n), TLSP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0]->n_groups, 3);
+    for (i = 0; i < v[0]->n_groups; i++) {
+        const struct tlsp_logsummary_group *g = &v[0]->groups[i];
+
+        assert_non_null(g->detail);
+        if (strcmp(g->detail, "invalid security level \"bogus\"") == 0) {
+            level = true;
+            assert_int_equal(g->messages, 2);
+        } else if (strcmp(g->detail, "invalid attribute name: \"foo\"") == 0) {
+            attr = true;
+            assert_int_equal(g->messages, 1);
+        } else {
+            assert_string_equal(g->detail, "invalid cipher grade: \"bogus\"");
+            assert_int_equal(g->cause, TLSP_CAUSE_BAD_CIPHERS);
+        }
+    }
+    assert_true(level);
+    assert_true(attr);
+    tlsp_logsummary_free(s);
+}
+
 int
 main(void)
 {
@@ -572,6 +631,7 @@ main(void)
         cmocka_unit_test(test_counts_and_order),
         cmocka_unit_test(test_sample_choice),
         cmocka_unit_test(test_suspended),
+        cmocka_unit_test(test_policy_details),
         cmocka_unit_test(test_exact_then_estimate),
         cmocka_unit_test(test_estimate_accuracy),
         cmocka_unit_test(test_nexthop_cap),
