@@ -15,6 +15,7 @@
 
 #include <tlspolicy/explain.h>
 
+#include "hostname.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/strvec.h"
@@ -82,49 +83,6 @@ cert_time(X509 *x, bool not_after, char *buf, size_t size)
         tlsp_time_text((long long)timegm(&tm), buf, size);
     else
         snprintf(buf, size, "?");
-}
-
-/* The subject CN of a one-line subject, else the whole subject. */
-static char *
-short_name(const char *oneline)
-{
-    const char *cn;
-    size_t n;
-
-    if (oneline == NULL)
-        return tlsp_strdup("(unknown)");
-    if ((cn = strstr(oneline, "/CN=")) == NULL)
-        return tlsp_strdup(oneline);
-    cn += 4;
-    n = strcspn(cn, "/");
-    return tlsp_strndup(cn, n);
-}
-
-static bool
-is_wildcard(const char *name)
-{
-    return strncmp(name, "*.", 2) == 0;
-}
-
-/* parent - the name without its first label, or NULL when that leaves a
- * single label (a top-level domain is never suggested). */
-static const char *
-parent(const char *name)
-{
-    const char *dot = strchr(name, '.');
-
-    if (dot == NULL || dot[1] == 0 || strchr(dot + 1, '.') == NULL)
-        return NULL;
-    return dot + 1;
-}
-
-/* name is under (strictly below) domain */
-static bool
-is_below(const char *name, const char *domain)
-{
-    size_t n = strlen(name), d = strlen(domain);
-
-    return n > d + 1 && name[n - d - 1] == '.' && strcasecmp(name + n - d, domain) == 0;
 }
 
 /* ---- the attributes an entry keeps -------------------------------------------- */
@@ -302,7 +260,7 @@ chain_cert(struct ectx *c, int depth)
 static void
 explain_chain_error(struct ectx *c, const struct tlsp_verr *e, bool nothing_trusted)
 {
-    char *subj = short_name(e->subject), *iss = short_name(e->issuer);
+    char *subj = tlsp_dn_short_name(e->subject), *iss = tlsp_dn_short_name(e->issuer);
     char when[64], at[64];
     size_t n_certs = tlsp_chain_count(c->req->chain);
     X509 *x = chain_cert(c, e->depth);
@@ -430,8 +388,8 @@ explain_trust(struct ectx *c)
             prefix(c), prefix(c));
     }
     if (res->chain_trusted) {
-        char *issuer = res->n_subjects > 0 ? short_name(res->subjects[res->n_subjects - 1])
-                                           : NULL;
+        char *issuer =
+            res->n_subjects > 0 ? tlsp_dn_short_name(res->subjects[res->n_subjects - 1]) : NULL;
 
         if (res->dane_used)
             why(c, "The chain leads to one of those trust anchors.");
@@ -506,10 +464,10 @@ add_strategy(struct ectx *c, const char *strategy, const char *name, bool requir
 static char *
 suffix_for_host(struct ectx *c, const char *host)
 {
-    const char *p, *first = parent(host);
+    const char *p, *first = tlsp_name_parent(host);
     char *s;
 
-    for (p = first; p; p = parent(p)) {
+    for (p = first; p; p = tlsp_name_parent(p)) {
         if ((s = tlsp_aprintf(".%s", p)) == NULL)
             return NULL;
         if (tlsp_verify_name(c->req->chain, s, NULL))
@@ -517,12 +475,6 @@ suffix_for_host(struct ectx *c, const char *host)
         free(s);
     }
     return first ? tlsp_aprintf(".%s", first) : NULL;
-}
-
-static bool
-is_ip(const char *s)
-{
-    return s && (strchr(s, ':') || strspn(s, "0123456789.") == strlen(s));
 }
 
 static void
@@ -610,7 +562,7 @@ explain_names(struct ectx *c)
         if (res->matched)
             why(c, "The certificate name %s satisfies that requirement.", res->matched);
         if (pol->match.source == TLSP_ATTR_TABLE && pol->level == TLSP_LEVEL_SECURE &&
-            pol->nexthop && !is_ip(pol->nexthop)) {
+            pol->nexthop && !tlsp_name_is_ip(pol->nexthop)) {
             char *dot = tlsp_aprintf(".%s", pol->nexthop);
 
             if (dot == NULL) {
@@ -636,7 +588,7 @@ explain_names(struct ectx *c)
 
     /* The other strategies. */
     add_strategy(c, "nexthop", pol->nexthop, false, "the next-hop domain itself");
-    if (pol->nexthop && !is_ip(pol->nexthop)) {
+    if (pol->nexthop && !tlsp_name_is_ip(pol->nexthop)) {
         char *dot = tlsp_aprintf(".%s", pol->nexthop);
 
         if (dot == NULL) {
@@ -650,7 +602,7 @@ explain_names(struct ectx *c)
         add_strategy(c, "hostname", host, false,
                      "the server host name: what verify checks by default; trusts the MX answer");
     }
-    if (host && !is_ip(host) && (suffix = suffix_for_host(c, host)) != NULL)
+    if (host && !tlsp_name_is_ip(host) && (suffix = suffix_for_host(c, host)) != NULL)
         add_strategy(c, "suffix", suffix, false, "any name under a parent domain of the server "
                                                  "host name, pinned in the entry");
     if (host && pol->mx_lookup && strcasecmp(host, pol->nexthop) != 0 &&
@@ -686,7 +638,7 @@ fixes_published(struct ectx *c)
     const struct tlsp_policy *pol = c->pol;
     char *what;
 
-    if (!pol->mx_lookup || is_ip(pol->nexthop))
+    if (!pol->mx_lookup || tlsp_name_is_ip(pol->nexthop))
         return;
     what = tlsp_aprintf("Use %s's own published policy, if it has one: DANE TLSA records signed "
                         "with DNSSEC (policy \"%s dane-only\") or an MTA-STS policy (RFC 8461), "
@@ -714,12 +666,12 @@ fixes_names(struct ectx *c)
     char *m = NULL;
     size_t i;
 
-    if (host == NULL || is_ip(host))
+    if (host == NULL || tlsp_name_is_ip(host))
         return;
     tlsp_strvec_init(&cands);
     if (tlsp_verify_name(c->req->chain, host, &m)) {
         /* The host name is the server's identity: pin the domain it is in. */
-        const char *p = is_wildcard(m) ? m + 2 : parent(host);
+        const char *p = tlsp_name_is_wildcard(m) ? m + 2 : tlsp_name_parent(host);
 
         if (p && (c->st = tlsp_strvec_push_owned(&cands, tlsp_aprintf(".%s", p))) != TLSP_OK)
             goto out;
@@ -729,11 +681,11 @@ fixes_names(struct ectx *c)
         size_t n = res->n_dns_names;
 
         for (i = 0; i < n; i++)
-            if (!is_wildcard(names[i]) && is_below(host, names[i]) &&
+            if (!tlsp_name_is_wildcard(names[i]) && tlsp_name_is_below(host, names[i]) &&
                 (c->st = tlsp_strvec_push(&cands, names[i])) != TLSP_OK)
                 goto out;
-        if (n == 0 && res->subject_cn && !is_wildcard(res->subject_cn) &&
-            is_below(host, res->subject_cn) &&
+        if (n == 0 && res->subject_cn && !tlsp_name_is_wildcard(res->subject_cn) &&
+            tlsp_name_is_below(host, res->subject_cn) &&
             (c->st = tlsp_strvec_push(&cands, res->subject_cn)) != TLSP_OK)
             goto out;
         {
@@ -818,7 +770,7 @@ fixes_trust(struct ectx *c)
         bool about_subject = e->code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
                              e->code == X509_V_ERR_CERT_HAS_EXPIRED ||
                              e->code == X509_V_ERR_CERT_NOT_YET_VALID;
-        char *name = short_name(about_subject ? e->subject : e->issuer);
+        char *name = tlsp_dn_short_name(about_subject ? e->subject : e->issuer);
 
         if (name == NULL) {
             c->st = TLSP_NOMEM;

@@ -247,3 +247,33 @@ tlsp_service_port(const char *service, const char *known_tcp_ports)
         port = ntohs((uint16_t)se->s_port);
     return port > 0 && port < 65536 ? port : -1;
 }
+
+bool
+tlsp_name_is_wildcard(const char *name)
+{
+    return strncmp(name, "*.", 2) == 0;
+}
+
+const char *
+tlsp_name_parent(const char *name)
+{
+    const char *dot = strchr(name, '.');
+
+    if (dot == NULL || dot[1] == 0 || strchr(dot + 1, '.') == NULL)
+        return NULL;
+    return dot + 1;
+}
+
+bool
+tlsp_name_is_below(const char *name, const char *domain)
+{
+    size_t n = strlen(name), d = strlen(domain);
+
+    return n > d + 1 && name[n - d - 1] == '.' && strcasecmp(name + n - d, domain) == 0;
+}
+
+bool
+tlsp_name_is_ip(const char *s)
+{
+    return s && (strchr(s, ':') || strspn(s, "0123456789.") == strlen(s));
+}

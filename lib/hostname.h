@@ -34,6 +34,23 @@ bool tlsp_valid_hostaddr(const char *addr);
  * A-labels (UTS-46); otherwise only ASCII names can be valid. */
 bool tlsp_valid_utf8_hostname(bool smtputf8, const char *name);
 
+/* Certificate and reference names, for explanations and suggested lines
+ * (never for verdicts, which OpenSSL's name checks decide). */
+
+/* tlsp_name_is_wildcard - name starts with "*.". */
+bool tlsp_name_is_wildcard(const char *name);
+
+/* tlsp_name_parent - name without its first label (a pointer into name), or
+ * NULL when that leaves a single label: a top-level domain is never suggested. */
+const char *tlsp_name_parent(const char *name);
+
+/* tlsp_name_is_below - name lies strictly below domain (ASCII case folded). */
+bool tlsp_name_is_below(const char *name, const char *domain);
+
+/* tlsp_name_is_ip - the text looks like an IP address (it has a ':' or only
+ * digits and dots); NULL is not. */
+bool tlsp_name_is_ip(const char *s);
+
 /*
  * struct tlsp_nexthop - one next-hop destination taken apart
  *

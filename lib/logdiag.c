@@ -23,6 +23,7 @@
 #include <tlspolicy/logdiag.h>
 
 #include "logfix.h"
+#include "hostname.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/strvec.h"
@@ -280,17 +281,6 @@ dn_field(const char *dn, const char *name)
     return tlsp_strndup(last, strcspn(last, "/"));
 }
 
-/* A destination as a shell word: quoted when it holds [ ] or other specials. */
-static char *
-shell_word(const char *s)
-{
-    if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@:")] == 0)
-        return tlsp_strdup(s);
-    if (strchr(s, '\''))
-        return tlsp_strdup(s);
-    return tlsp_aprintf("'%s'", s);
-}
-
 static void
 settle_check(struct dctx *c)
 {
@@ -298,7 +288,7 @@ settle_check(struct dctx *c)
 
     if (c->nexthop == NULL)
         return;
-    if ((w = shell_word(c->nexthop)) == NULL) {
+    if ((w = tlsp_shell_word(c->nexthop)) == NULL) {
         nomem(c);
         return;
     }
@@ -832,7 +822,7 @@ find_names_seen(struct dctx *c)
         break;
     }
     if (!d->cert_names_complete && name_cause(d->cause)) {
-        char *w = c->nexthop ? shell_word(c->nexthop) : NULL;
+        char *w = c->nexthop ? tlsp_shell_word(c->nexthop) : NULL;
 
         if (c->nexthop && w == NULL) {
             nomem(c);

@@ -26,6 +26,7 @@
 #include <tlspolicy/verify.h>
 
 #include "logfix.h"
+#include "hostname.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/strvec.h"
@@ -99,53 +100,6 @@ tls_nexthop(const char *dest)
     if (dest[0] == '[' && (end = strchr(dest, ']')) != NULL)
         return tlsp_strndup(dest + 1, (size_t)(end - dest - 1));
     return tlsp_strndup(dest, strcspn(dest, ":"));
-}
-
-static bool
-is_ip(const char *s)
-{
-    return s && (strchr(s, ':') || strspn(s, "0123456789.") == strlen(s));
-}
-
-static bool
-is_wildcard(const char *name)
-{
-    return strncmp(name, "*.", 2) == 0;
-}
-
-/* parent - the name without its first label, or NULL when that leaves a
- * single label (a top-level domain is never suggested). */
-static const char *
-parent(const char *name)
-{
-    const char *dot = strchr(name, '.');
-
-    if (dot == NULL || dot[1] == 0 || strchr(dot + 1, '.') == NULL)
-        return NULL;
-    return dot + 1;
-}
-
-/* name is under (strictly below) domain */
-static bool
-is_below(const char *name, const char *domain)
-{
-    size_t n = strlen(name), d = strlen(domain);
-
-    return n > d + 1 && name[n - d - 1] == '.' && strcasecmp(name + n - d, domain) == 0;
-}
-
-/* The subject CN of a one-line subject, else the whole subject. */
-static char *
-short_name(const char *oneline)
-{
-    const char *cn;
-
-    if (oneline == NULL)
-        return tlsp_strdup("(unknown)");
-    if ((cn = strstr(oneline, "/CN=")) == NULL)
-        return tlsp_strdup(oneline);
-    cn += 4;
-    return tlsp_strndup(cn, strcspn(cn, "/"));
 }
 
 static int
@@ -470,7 +424,7 @@ policy_from_log(const struct tlsp_attempt *a, const char *dest, struct tlsp_logd
             return TLSP_NOMEM;
         tlsp_strvec_init(&names);
         st = tlsp_strvec_push(&names, nh);
-        if (st == TLSP_OK && !is_ip(nh))
+        if (st == TLSP_OK && !tlsp_name_is_ip(nh))
             st = tlsp_strvec_pushf(&names, ".%s", nh);
         if (st == TLSP_OK)
             st = tlsp_strvec_release(&names, &d->required, &d->n_required);
@@ -887,7 +841,7 @@ fix_weaker(struct fctx *c, enum tlsp_level level)
 static void
 fix_published(struct fctx *c)
 {
-    if (!c->mx_lookup || c->nexthop == NULL || is_ip(c->nexthop))
+    if (!c->mx_lookup || c->nexthop == NULL || tlsp_name_is_ip(c->nexthop))
         return;
     advice(c,
            tlsp_aprintf("Use %s's own published policy, if it has one: DANE TLSA records signed "
@@ -981,10 +935,10 @@ trust_note(const struct fctx *c)
 static char *
 suffix_for_host(struct fctx *c, const struct tlsp_chain *chain, const char *host)
 {
-    const char *p, *first = parent(host);
+    const char *p, *first = tlsp_name_parent(host);
     char *s;
 
-    for (p = first; p; p = parent(p)) {
+    for (p = first; p; p = tlsp_name_parent(p)) {
         if ((s = tlsp_aprintf(".%s", p)) == NULL) {
             c->st = TLSP_NOMEM;
             return NULL;
@@ -1011,12 +965,12 @@ fixes_names(struct fctx *c, const struct tlsp_chain *chain, const char *level)
     size_t i, before = d->n_fixes;
     char *m = NULL;
 
-    if (host == NULL || is_ip(host) || chain == NULL)
+    if (host == NULL || tlsp_name_is_ip(host) || chain == NULL)
         return 0;
     tlsp_strvec_init(&cands);
     if (tlsp_verify_name(chain, host, &m)) {
         /* The host name is the server's identity: pin the domain it is in. */
-        const char *p = is_wildcard(m) ? m + 2 : parent(host);
+        const char *p = tlsp_name_is_wildcard(m) ? m + 2 : tlsp_name_parent(host);
 
         if (p && tlsp_strvec_pushf(&cands, ".%s", p) != TLSP_OK)
             goto nomem;
@@ -1025,7 +979,8 @@ fixes_names(struct fctx *c, const struct tlsp_chain *chain, const char *level)
 
         /* Certificate names the server's host name lies under, exactly. */
         for (i = 0; i < d->n_cert_names; i++)
-            if (!is_wildcard(d->cert_names[i]) && is_below(host, d->cert_names[i]) &&
+            if (!tlsp_name_is_wildcard(d->cert_names[i]) &&
+                tlsp_name_is_below(host, d->cert_names[i]) &&
                 tlsp_strvec_push(&cands, d->cert_names[i]) != TLSP_OK)
                 goto nomem;
         s = suffix_for_host(c, chain, host);
@@ -1057,11 +1012,11 @@ fixes_names(struct fctx *c, const struct tlsp_chain *chain, const char *level)
      * the founding case's hearst.com entry pins gslb.pphosted.com. */
     for (i = 0; d->n_fixes == before && i < d->n_cert_names && c->st == TLSP_OK; i++) {
         const char *n = d->cert_names[i];
-        char *cand = is_wildcard(n) ? tlsp_aprintf(".%s", n + 2) : tlsp_strdup(n);
+        char *cand = tlsp_name_is_wildcard(n) ? tlsp_aprintf(".%s", n + 2) : tlsp_strdup(n);
 
         if (cand == NULL)
             goto nomem;
-        if (!is_ip(cand) && tlsp_verify_name(chain, cand, NULL)) {
+        if (!tlsp_name_is_ip(cand) && tlsp_verify_name(chain, cand, NULL)) {
             if (cand[0] == '.')
                 add_fix(c, table_line(c, level, &c->attrs, cand), trusted,
                         tlsp_aprintf("Accepts a certificate name under %s, the domain the "
@@ -1100,16 +1055,6 @@ out:
     return d->n_fixes - before;
 }
 
-/* shell_word - a destination as a shell word: quoted when it holds [ ] or other specials. */
-static char *
-shell_word(const char *s)
-{
-    if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@:")] == 0 ||
-        strchr(s, '\''))
-        return tlsp_strdup(s);
-    return tlsp_aprintf("'%s'", s);
-}
-
 /* fix_guess - the log shows no certificate name (a status line alone, or a
  * name error without the subject CN) and the MX host is not under the next
  * hop, at verify or secure (or a level not known): the line an administrator
@@ -1127,10 +1072,10 @@ fix_guess(struct fctx *c, const char *level)
         c->level != TLSP_LEVEL_SECURE)
         return;
     if (c->d->n_cert_names > 0 || !c->mx_lookup || c->nexthop == NULL || host == NULL ||
-        is_ip(host) || is_ip(c->nexthop) || strcasecmp(host, c->nexthop) == 0 ||
-        is_below(host, c->nexthop) || (dom = parent(host)) == NULL)
+        tlsp_name_is_ip(host) || tlsp_name_is_ip(c->nexthop) || strcasecmp(host, c->nexthop) == 0 ||
+        tlsp_name_is_below(host, c->nexthop) || (dom = tlsp_name_parent(host)) == NULL)
         return;
-    if ((match = tlsp_aprintf(".%s", dom)) == NULL || (word = shell_word(c->key)) == NULL) {
+    if ((match = tlsp_aprintf(".%s", dom)) == NULL || (word = tlsp_shell_word(c->key)) == NULL) {
         c->st = TLSP_NOMEM;
         goto out;
     }
@@ -1230,7 +1175,7 @@ issuer_name(const struct tlsp_attempt *a)
     const char *p;
 
     if (a->verify_error && (p = strstr(a->verify_error, "untrusted issuer ")) != NULL)
-        return short_name(p + strlen("untrusted issuer "));
+        return tlsp_dn_short_name(p + strlen("untrusted issuer "));
     return tlsp_strdup(a->issuer_cn ? a->issuer_cn : "(unknown)");
 }
 
@@ -1249,7 +1194,7 @@ subject_name(const struct fctx *c)
         return tlsp_aprintf("\"%s\"", a->common_name);
     for (i = 0; i < a->n_depths; i++)
         if (a->depths[i].depth == 0) {
-            char *n = short_name(a->depths[i].subject), *q;
+            char *n = tlsp_dn_short_name(a->depths[i].subject), *q;
 
             if (n == NULL)
                 return NULL;

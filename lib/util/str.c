@@ -204,3 +204,25 @@ tlsp_all_digits(const char *s)
             return false;
     return true;
 }
+
+char *
+tlsp_dn_short_name(const char *oneline)
+{
+    const char *cn;
+
+    if (oneline == NULL)
+        return tlsp_strdup("(unknown)");
+    if ((cn = strstr(oneline, "/CN=")) == NULL)
+        return tlsp_strdup(oneline);
+    cn += 4;
+    return tlsp_strndup(cn, strcspn(cn, "/"));
+}
+
+char *
+tlsp_shell_word(const char *s)
+{
+    if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@:")] == 0 ||
+        strchr(s, '\''))
+        return tlsp_strdup(s);
+    return tlsp_aprintf("'%s'", s);
+}

@@ -66,4 +66,13 @@ bool tlsp_all_digits(const char *s);
 /* tlsp_ends_with - whether s ends with suffix. */
 bool tlsp_ends_with(const char *s, const char *suffix);
 
+/* tlsp_dn_short_name - the CN of an OpenSSL one-line DN ("/O=X/CN=Y" gives
+ * "Y"), else the whole DN; "(unknown)" for NULL. Heap; NULL when out of memory. */
+char *tlsp_dn_short_name(const char *oneline);
+
+/* tlsp_shell_word - s as one word for a shell command line shown to the
+ * user: as it is when it holds only letters, digits and ".-_@:", else in
+ * single quotes (as it is when it holds a quote). Heap; NULL when out of memory. */
+char *tlsp_shell_word(const char *s);
+
 #endif
