@@ -30,6 +30,10 @@
 
 /* Largest estimated POSIX regex size after glibc expands bounded repeats. */
 #define RX_COST_LIMIT ((size_t)10000)
+/* Deepest group nesting accepted: glibc computes epsilon closures recursively,
+ * in time quadratic in the depth of nested alternatives ("(|(|(|...").
+ * Real patterns nest a few groups deep. */
+#define RX_DEPTH_LIMIT ((size_t)256)
 
 /* One piece of replacement text: literal text, or $index. */
 struct rx_seg {
@@ -373,7 +377,7 @@ sat_mul(size_t a, size_t b)
 }
 
 static size_t
-rx_cost(const char *re, bool extended)
+rx_cost(const char *re, bool extended, size_t *max_depth)
 {
     size_t stack[64]; /* cost of the open groups */
     size_t depth = 0;
@@ -436,6 +440,8 @@ rx_cost(const char *re, bool extended)
             if (depth < sizeof(stack) / sizeof(stack[0]))
                 stack[depth] = sum;
             depth++;
+            if (depth > *max_depth)
+                *max_depth = depth;
             sum = 0;
             last = 0;
             continue;
@@ -492,14 +498,23 @@ compile_posix(const struct tlsp_map *m, struct rx_table *t, unsigned line, struc
 {
     regex_t *re;
     locale_t old;
+    size_t depth = 0;
     int err;
 
     *out = NULL;
-    if (rx_cost(pat->regexp, (pat->options & REG_EXTENDED) != 0) > RX_COST_LIMIT) {
+    if (rx_cost(pat->regexp, (pat->options & REG_EXTENDED) != 0, &depth) > RX_COST_LIMIT) {
         if (tlsp_map_msg(m, diag, TLSP_SEV_ERROR, t->file, line,
                          "regexp map %s, line %u: pattern repeats sub-expressions so often that "
                          "compiling it could take very long; tlspolicy refuses to predict it",
                          m->name, line) != TLSP_OK)
+            return -1;
+        return -2;
+    }
+    if (depth > RX_DEPTH_LIMIT) {
+        if (tlsp_map_msg(m, diag, TLSP_SEV_ERROR, t->file, line,
+                         "regexp map %s, line %u: pattern nests groups %zu deep (over %zu), so "
+                         "compiling it could take very long; tlspolicy refuses to predict it",
+                         m->name, line, depth, RX_DEPTH_LIMIT) != TLSP_OK)
             return -1;
         return -2;
     }

@@ -1037,6 +1037,36 @@ test_limits(void **state)
     tlsp_diag_fini(&d);
     free(spec);
 
+    /* nested empty alternatives: glibc's closure time grows with the square of
+     * the depth; 256 deep is accepted, 257 refused */
+    for (int depth = 256; depth <= 257; depth++) {
+        char *pat = malloc((size_t)depth * 3 + 2), *p = pat, *text;
+        int i;
+
+        for (i = 0; i < depth; i++) {
+            *p++ = '(';
+            *p++ = '|';
+        }
+        *p++ = 'a';
+        for (i = 0; i < depth; i++)
+            *p++ = ')';
+        *p = 0;
+        text = fmt("/%s/ x\n", pat);
+        spec = table("regexp", "deep", text);
+        tlsp_diag_init(&d);
+        if (depth == 256) {
+            assert_int_equal(tlsp_map_open(spec, FOLD, &m, &d), TLSP_OK);
+            tlsp_map_free(m);
+        } else {
+            assert_int_equal(tlsp_map_open(spec, FOLD, &m, &d), TLSP_LIMIT);
+            assert_true(has_msg(&d, TLSP_SEV_ERROR, "line 1: pattern nests groups 257 deep"));
+        }
+        tlsp_diag_fini(&d);
+        free(spec);
+        free(text);
+        free(pat);
+    }
+
     /* a $number result above 1 MiB */
     {
         size_t n = 300 * 1024;
